@@ -1,0 +1,39 @@
+"""physlab: an intuitive-physics world-model lab in the style of infant studies.
+
+The Python API:
+
+    import physlab
+    family = physlab.load_family("support_car")
+    pair = physlab.make_pair(family, seed=3)          # possible and impossible twins
+    pair.possible.frames, pair.impossible.masks, pair.onset_frame
+    clip = physlab.make_clip(family, seed=3)          # a possible event (training data)
+    physlab.write_stimuli("set/", physlab.load_families(with_violations=True), pairs=10)
+"""
+
+from physlab._quiet import import_pybullet_quietly
+
+import_pybullet_quietly()
+
+from physlab.clips import Clip, Pair, make_clip, make_pair
+from physlab.dataset import iter_training_clips, read_shard, write_training_set
+from physlab.errors import PhyslabError
+from physlab.families import family_names, load_families, load_family
+from physlab.spec import Family, sample_scene
+from physlab.stimuli import write_stimuli
+
+__all__ = [
+    "Clip",
+    "Family",
+    "Pair",
+    "PhyslabError",
+    "family_names",
+    "iter_training_clips",
+    "load_families",
+    "load_family",
+    "make_clip",
+    "make_pair",
+    "read_shard",
+    "sample_scene",
+    "write_stimuli",
+    "write_training_set",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from physlab.cli import main
+
+sys.exit(main())

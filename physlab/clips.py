@@ -1,0 +1,153 @@
+"""Clips and matched pairs: sample a scene, simulate, detect the onset, edit, render.
+
+`make_clip(family, seed)` and `make_pair(family, seed)` are pure functions of their
+arguments: the same family, seed, size and length give the same pixels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from physlab.errors import PhyslabError
+from physlab.onsets import Facts, detect_onset
+from physlab.render import render_trajectory
+from physlab.simulate import simulate
+from physlab.spec import ConcreteScene, Family, sample_scene
+from physlab.trajectory import Trajectory
+from physlab.violations import NoViolation, apply_violation
+from physlab.world import World, build_world, connect, disconnect
+
+MAX_ATTEMPTS = 30
+
+
+@dataclass
+class Clip:
+    """Frames (T, H, W, 3) uint8, masks (T, H, W) uint8 (k = objects[k-1], 0 = background)."""
+
+    frames: np.ndarray
+    masks: np.ndarray
+    objects: list[str]
+    scene: ConcreteScene
+    label: str  # "possible" or "impossible"
+    violation: str | None = None
+    onset_frame: int | None = None
+    edit_frame: int | None = None
+
+    @property
+    def fps(self) -> float:
+        return self.scene.fps
+
+    def metadata(self) -> dict[str, Any]:
+        """Everything about the clip but its pixels, as JSON-ready data."""
+        return {
+            "family": self.scene.family,
+            "concept": self.scene.concept,
+            "seed": self.scene.seed,
+            "label": self.label,
+            "violation": self.violation,
+            "onset_frame": self.onset_frame,
+            "edit_frame": self.edit_frame,
+            "frames": int(self.frames.shape[0]),
+            "size": int(self.frames.shape[1]),
+            "fps": self.fps,
+            "objects": self.objects,
+            "visible_pixels": {name: (self.masks == k).sum(axis=(1, 2)).tolist() for k, name in enumerate(self.objects, 1)},
+            "scene": dataclasses.asdict(self.scene),
+        }
+
+
+@dataclass
+class Pair:
+    """A possible event and its impossible twin, identical before `onset_frame`."""
+
+    possible: Clip
+    impossible: Clip
+
+    @property
+    def onset_frame(self) -> int:
+        return self.impossible.onset_frame
+
+
+@contextlib.contextmanager
+def pybullet_client(client: int | None = None) -> Iterator[int]:
+    """Use the given client, or open one for the duration of the block."""
+    if client is not None:
+        yield client
+        return
+    client = connect()
+    try:
+        yield client
+    finally:
+        disconnect(client)
+
+
+def make_clip(family: Family, seed: int, *, size: int = 64, frames: int | None = None, client: int | None = None) -> Clip:
+    """A possible event of the family, as simulated (what training data is made of)."""
+    scene = sample_scene(family, seed, size=size, frames=frames)
+    with pybullet_client(client) as live:
+        world = build_world(live, scene)
+        trajectory = simulate(world, scene.frames, scene.fps)
+        frames_, masks = render_trajectory(world, trajectory)
+    return Clip(frames_, masks, list(trajectory.tracks), scene, "possible")
+
+
+def make_pair(family: Family, seed: int, *, size: int = 64, frames: int | None = None, client: int | None = None) -> Pair:
+    """A matched possible/impossible pair; scenes where the violation cannot show are redrawn."""
+    if not family.violations:
+        raise PhyslabError(f"{family.source}: family {family.name!r} declares no violations, so it has no pairs")
+    with pybullet_client(client) as live:
+        for attempt in range(MAX_ATTEMPTS):
+            scene = sample_scene(family, seed, attempt=attempt, size=size, frames=frames)
+            pair = _try_pair(build_world(live, scene), np.random.default_rng([seed, attempt, 1]))
+            if pair is not None:
+                return pair
+    raise PhyslabError(
+        f"{family.source}: no scene of family {family.name!r} showed its violation in {MAX_ATTEMPTS} draws "
+        f"(seed {seed}); widen the ranges or lengthen the clip"
+    )
+
+
+def _try_pair(world: World, rng: np.random.Generator) -> Pair | None:
+    scene = world.scene
+    violation = scene.violation
+    simulated = simulate(world, scene.frames, scene.fps)
+    base = render_trajectory(world, simulated)
+    names = list(simulated.tracks)
+    facts = Facts({name: (base[1] == k).sum(axis=(1, 2)) for k, name in enumerate(names, 1)})
+    edit_frame = detect_onset(simulated, facts, violation)
+    if edit_frame is None:
+        return None
+    try:
+        possible_traj, impossible_traj = apply_violation(simulated, edit_frame, violation, facts, rng)
+    except NoViolation:
+        return None
+    possible = _render_from(world, possible_traj, simulated, base)
+    impossible = _render_from(world, impossible_traj, possible_traj, possible)
+    onset = _first_pixel_difference(possible[0], impossible[0])
+    if onset is None or onset > scene.frames - 3:
+        return None
+    return Pair(
+        possible=Clip(*possible, names, scene, "possible", violation.name, onset, edit_frame),
+        impossible=Clip(*impossible, list(impossible_traj.tracks), scene, "impossible", violation.name, onset, edit_frame),
+    )
+
+
+def _render_from(
+    world: World, trajectory: Trajectory, reference: Trajectory, rendered: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Render only the frames from where `trajectory` departs from an already rendered one."""
+    start = trajectory.first_difference(reference)
+    if start is None and set(trajectory.tracks) == set(reference.tracks):
+        return rendered
+    return render_trajectory(world, trajectory, start=start or 0, base=rendered)
+
+
+def _first_pixel_difference(a: np.ndarray, b: np.ndarray) -> int | None:
+    differs = np.flatnonzero(np.any(a != b, axis=(1, 2, 3)))
+    return int(differs[0]) if len(differs) else None

@@ -1,0 +1,199 @@
+"""Training data: possible events only, in compressed npz shards with a manifest.
+
+Clip i of a set made with seed S comes from family i mod F with seed `training_seed(S, i)`,
+so any shard can be made by any machine (`--shard i/N`), and a killed run, run again, makes
+only the shards that are missing. A shard appears under its final name only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from physlab.clips import make_clip
+from physlab.errors import PhyslabError
+from physlab.files import atomic_path, clean_partial_files, exclusive_folder
+from physlab.parallel import run_batches
+from physlab.settings import claim_settings
+from physlab.spec import Family
+from physlab.stimuli import SetReport
+from physlab.world import connect, disconnect
+
+SHARD_COLUMNS = ["shard", "index", "family", "concept", "seed"]
+
+
+@dataclass(frozen=True)
+class _ShardJob:
+    shard: int
+    indices: tuple[int, ...]
+    families: tuple[Family, ...]
+    seed: int
+    out: Path
+    size: int
+    frames: int | None
+
+
+@dataclass
+class Shard:
+    """Frames (N, T, H, W, 3) uint8, masks (N, T, H, W) uint8 and one metadata dict per clip."""
+
+    frames: np.ndarray
+    masks: np.ndarray
+    meta: list[dict]
+
+
+def training_seed(seed: int, index: int) -> int:
+    """The seed of training clip `index`; a stream apart from the small seeds stimuli use."""
+    return int(np.random.SeedSequence([seed, index, 0x5EED]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def shard_path(out: Path, shard: int) -> Path:
+    return out / "shards" / f"shard_{shard:05d}.npz"
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/N' -> (i, N) with 0 <= i < N."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise PhyslabError(f"--shard {text!r}: expected i/N, for example 0/4") from None
+    if not 0 <= index < count:
+        raise PhyslabError(f"--shard {text!r}: need 0 <= i < N")
+    return index, count
+
+
+def write_training_set(
+    out: str | Path,
+    families: list[Family],
+    clips: int,
+    *,
+    seed: int = 0,
+    size: int = 64,
+    frames: int | None = None,
+    workers: int = 1,
+    shard: tuple[int, int] = (0, 1),
+    shard_size: int = 32,
+    progress: bool = True,
+) -> SetReport:
+    """Write `clips` possible clips drawn round-robin from `families` as npz shards."""
+    out = Path(out)
+    part, parts = shard
+    manifest = out / ("manifest.csv" if parts == 1 else f"manifest-{part}-of-{parts}.csv")
+    with exclusive_folder(out):
+        clean_partial_files(out)
+        claim_settings(
+            out,
+            "dataset.json",
+            {"families": [f.name for f in families], "seed": seed, "size": size, "frames": frames, "shard_size": shard_size},
+        )
+        report = SetReport(manifest=manifest)
+        mine = [k for k in range(math.ceil(clips / shard_size)) if k % parts == part]
+        jobs = []
+        for k in mine:
+            indices = tuple(range(k * shard_size, min(clips, (k + 1) * shard_size)))
+            if _shard_complete(shard_path(out, k), len(indices)):
+                report.reused += len(indices)
+            else:
+                jobs.append(_ShardJob(k, indices, tuple(families), seed, out, size, frames))
+        for made in run_batches(
+            _write_shard, jobs, workers=workers, sizes=[len(j.indices) for j in jobs], description="clips", progress=progress
+        ):
+            report.made += made
+        _write_manifest(manifest, [shard_path(out, k) for k in mine])
+    return report
+
+
+def _write_shard(job: _ShardJob) -> int:
+    client = connect()
+    try:
+        clips = []
+        for index in job.indices:
+            family = job.families[index % len(job.families)]
+            clips.append(make_clip(family, training_seed(job.seed, index), size=job.size, frames=job.frames, client=client))
+    finally:
+        disconnect(client)
+    meta = [
+        {
+            "index": index,
+            "family": c.scene.family,
+            "concept": c.scene.concept,
+            "seed": c.scene.seed,
+            "objects": c.objects,
+            "fps": c.fps,
+        }
+        for index, c in zip(job.indices, clips)
+    ]
+    with atomic_path(shard_path(job.out, job.shard)) as temp:
+        np.savez_compressed(
+            temp,
+            frames=np.stack([c.frames for c in clips]),
+            masks=np.stack([c.masks for c in clips]),
+            meta=np.array(json.dumps(meta)),
+        )
+    return len(clips)
+
+
+def _shard_complete(path: Path, expected: int) -> bool:
+    if not path.exists():
+        return False
+    try:
+        return len(read_shard_meta(path)) == expected
+    except PhyslabError:
+        return False
+
+
+def read_shard_meta(path: str | Path) -> list[dict]:
+    """The per-clip metadata of a shard, without loading its frames."""
+    try:
+        with np.load(path) as data:
+            return json.loads(str(data["meta"]))
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
+        raise PhyslabError(f"{path}: not a readable physlab shard ({err})") from None
+
+
+def read_shard(path: str | Path) -> Shard:
+    """Load one shard whole."""
+    try:
+        with np.load(path) as data:
+            return Shard(frames=data["frames"], masks=data["masks"], meta=json.loads(str(data["meta"])))
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
+        raise PhyslabError(f"{path}: not a readable physlab shard ({err})") from None
+
+
+def shard_files(folder: str | Path) -> list[Path]:
+    """The shards a training folder's manifests list (all manifests, so merged shard runs count)."""
+    folder = Path(folder)
+    manifests = sorted(folder.glob("manifest*.csv"))
+    if not manifests:
+        raise PhyslabError(f"{folder}: no manifest.csv; make training data with `physlab generate`")
+    names: dict[str, None] = {}
+    for manifest in manifests:
+        with open(manifest, newline="") as handle:
+            for row in csv.DictReader(handle):
+                names[row["shard"]] = None
+    return [folder / name for name in names]
+
+
+def iter_training_clips(folder: str | Path) -> Iterator[tuple[np.ndarray, dict]]:
+    """Each training clip's frames and metadata, one shard in memory at a time."""
+    for path in shard_files(folder):
+        shard = read_shard(path)
+        yield from zip(shard.frames, shard.meta)
+
+
+def _write_manifest(manifest: Path, shards: list[Path]) -> None:
+    rows = []
+    for path in shards:
+        if path.exists():
+            for meta in read_shard_meta(path):
+                rows.append({"shard": str(path.relative_to(manifest.parent)), **{k: meta[k] for k in SHARD_COLUMNS[1:]}})
+    with atomic_path(manifest) as temp, open(temp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SHARD_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,0 +1,61 @@
+"""Safe writes: atomic file replacement and one writer per output folder."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from physlab.errors import PhyslabError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    os.close(fd)
+    try:
+        yield Path(temp)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write JSON atomically."""
+    with atomic_path(path) as temp:
+        temp.write_text(json.dumps(data, indent=1, default=_plain) + "\n")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as plain JSON values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+@contextlib.contextmanager
+def exclusive_folder(folder: str | Path) -> Iterator[Path]:
+    """Hold the folder's lock for the block; a second writer gets a clear error, not a mix."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PhyslabError(f"{folder}: another physlab run is writing this folder; wait for it or pick another") from None
+        yield folder
+
+
+def clean_partial_files(folder: str | Path) -> None:
+    """Remove temporary files left by a killed run (they are never listed anywhere)."""
+    for temp in Path(folder).rglob(".*.tmp*"):
+        temp.unlink(missing_ok=True)

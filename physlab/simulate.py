@@ -1,0 +1,58 @@
+"""Step a pybullet world and record its trajectory; the physics pass, separate from rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pybullet as p
+
+from physlab.trajectory import Track, Trajectory
+from physlab.world import PHYSICS_HZ, World, body_aabb
+
+
+def simulate(world: World, frames: int, fps: float) -> Trajectory:
+    """Record `frames` frames at `fps`; frame 0 is the initial state."""
+    client = world.client
+    substeps = max(1, round(PHYSICS_HZ / fps))
+    names = list(world.bodies)
+    name_of = {body: name for name, body in world.bodies.items()}
+    positions = np.zeros((len(names), frames, 3))
+    orientations = np.zeros((len(names), frames, 4))
+    joints = {name: np.zeros((frames, len(world.joints[name]))) for name in names}
+    bounds = np.zeros((len(names), frames, 2, 3))
+    contacts: list[frozenset[frozenset[str]]] = []
+    for t in range(frames):
+        if t:
+            for _ in range(substeps):
+                p.stepSimulation(physicsClientId=client)
+        for i, name in enumerate(names):
+            body = world.bodies[name]
+            position, orientation = p.getBasePositionAndOrientation(body, physicsClientId=client)
+            positions[i, t] = position
+            orientations[i, t] = orientation
+            bounds[i, t] = body_aabb(client, body)
+            if world.joints[name]:
+                states = p.getJointStates(body, world.joints[name], physicsClientId=client)
+                joints[name][t] = [state[0] for state in states]
+        contacts.append(_contact_pairs(client, name_of))
+    tracks = {}
+    for i, name in enumerate(names):
+        model = world.scene.object(name)
+        tracks[name] = Track(
+            model=model,
+            position=positions[i],
+            orientation=orientations[i],
+            joints=joints[name],
+            visible=np.ones(frames, dtype=bool),
+            color=np.tile(np.array(model.color), (frames, 1)),
+            bounds=bounds[i],
+        )
+    return Trajectory(tracks=tracks, contacts=contacts, fps=fps)
+
+
+def _contact_pairs(client: int, name_of: dict[int, str]) -> frozenset[frozenset[str]]:
+    pairs = set()
+    for point in p.getContactPoints(physicsClientId=client):
+        a, b = name_of.get(point[1]), name_of.get(point[2])
+        if a and b and a != b:
+            pairs.add(frozenset((a, b)))
+    return frozenset(pairs)

@@ -1,0 +1,144 @@
+"""Stimulus sets: matched possible/impossible pairs on disk, in the DESIGN.md contract.
+
+Layout: `manifest.csv` (clip, pair, label, concept, family, seed, onset_frame, ...),
+`clips/*.mp4` (H.264), `meta/*.json` (parameters, onset, visible pixels per frame) and
+`masks/*.npz` (per-object segmentation). A pair is complete when `pairs/<pair>.json` exists;
+it is written last, so a killed run, run again, redoes only unfinished pairs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from physlab.clips import Clip, make_pair
+from physlab.errors import PhyslabError
+from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_json
+from physlab.parallel import run_batches
+from physlab.settings import claim_settings
+from physlab.spec import Family
+from physlab.video import write_mp4
+from physlab.world import connect, disconnect
+
+MANIFEST_COLUMNS = ["clip", "pair", "label", "concept", "family", "seed", "onset_frame", "violation", "frames", "fps"]
+PAIRS_PER_TASK = 4
+
+
+@dataclass
+class SetReport:
+    """What a run wrote: the manifest, how many units it made or found done, and errors."""
+
+    manifest: Path
+    made: int = 0
+    reused: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _PairJob:
+    family: Family
+    seeds: tuple[int, ...]
+    out: Path
+    size: int
+    frames: int | None
+
+
+def pair_id(family: str, seed: int) -> str:
+    return f"{family}_{seed:06d}"
+
+
+def write_stimuli(
+    out: str | Path,
+    families: list[Family],
+    pairs: int,
+    *,
+    seed: int = 0,
+    size: int = 128,
+    frames: int | None = None,
+    workers: int = 1,
+    progress: bool = True,
+) -> SetReport:
+    """Write `pairs` pairs of each family (seeds `seed`, `seed`+1, ...) to `out`."""
+    out = Path(out)
+    with exclusive_folder(out):
+        clean_partial_files(out)
+        claim_settings(out, "stimuli.json", {"size": size, "frames": frames})
+        report = SetReport(manifest=out / "manifest.csv")
+        todo: dict[str, list[int]] = {}
+        for family in families:
+            seeds = [seed + i for i in range(pairs)]
+            missing = [s for s in seeds if not (out / "pairs" / f"{pair_id(family.name, s)}.json").exists()]
+            report.reused += len(seeds) - len(missing)
+            todo[family.name] = missing
+        jobs = [
+            _PairJob(family, tuple(todo[family.name][i : i + PAIRS_PER_TASK]), out, size, frames)
+            for family in families
+            for i in range(0, len(todo[family.name]), PAIRS_PER_TASK)
+        ]
+        for made, errors in run_batches(
+            _write_pairs,
+            jobs,
+            workers=workers,
+            sizes=[len(job.seeds) for job in jobs],
+            description="pairs",
+            unit="pair",
+            progress=progress,
+        ):
+            report.made += made
+            report.errors.extend(errors)
+        _write_manifest(out)
+    return report
+
+
+def _write_pairs(job: _PairJob) -> tuple[int, list[str]]:
+    client = connect()
+    made, errors = 0, []
+    try:
+        for seed in job.seeds:
+            try:
+                pair = make_pair(job.family, seed, size=job.size, frames=job.frames, client=client)
+            except PhyslabError as err:
+                errors.append(str(err))
+                continue
+            name = pair_id(job.family.name, seed)
+            rows = [_write_clip(job.out, name, clip) for clip in (pair.possible, pair.impossible)]
+            write_json(job.out / "pairs" / f"{name}.json", rows)
+            made += 1
+    finally:
+        disconnect(client)
+    return made, errors
+
+
+def _write_clip(out: Path, pair: str, clip: Clip) -> dict:
+    stem = f"{pair}_{clip.label}"
+    write_mp4(out / "clips" / f"{stem}.mp4", clip.frames, clip.fps)
+    with atomic_path(out / "masks" / f"{stem}.npz") as temp:
+        np.savez_compressed(temp, masks=clip.masks, objects=np.array(clip.objects))
+    write_json(out / "meta" / f"{stem}.json", clip.metadata())
+    return {
+        "clip": f"clips/{stem}.mp4",
+        "pair": pair,
+        "label": clip.label,
+        "concept": clip.scene.concept,
+        "family": clip.scene.family,
+        "seed": clip.scene.seed,
+        "onset_frame": clip.onset_frame,
+        "violation": clip.violation,
+        "frames": int(clip.frames.shape[0]),
+        "fps": clip.fps,
+    }
+
+
+def _write_manifest(out: Path) -> None:
+    """List every complete pair in the folder (earlier runs' too), in a stable order."""
+    rows = []
+    for path in sorted((out / "pairs").glob("*.json")):
+        rows.extend(json.loads(path.read_text()))
+    with atomic_path(out / "manifest.csv") as temp, open(temp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,0 +1,75 @@
+"""Trajectories: what each body does at each frame, the thing violations edit and renders draw."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from physlab.spec import ConcreteObject
+
+
+@dataclass
+class Track:
+    """One body over time: base pose, joint angles, whether it is shown, and its colour."""
+
+    model: ConcreteObject
+    position: np.ndarray  # (T, 3)
+    orientation: np.ndarray  # (T, 4) quaternion xyzw
+    joints: np.ndarray  # (T, J)
+    visible: np.ndarray  # (T,) bool
+    color: np.ndarray  # (T, 4)
+    bounds: np.ndarray  # (T, 2, 3) axis-aligned low and high corners, as simulated
+
+    def freeze_from(self, frame: int) -> None:
+        """Hold the pose of `frame` for the rest of the clip."""
+        self.position[frame:] = self.position[frame]
+        self.orientation[frame:] = self.orientation[frame]
+        self.joints[frame:] = self.joints[frame]
+
+
+@dataclass
+class Trajectory:
+    """All tracks of a clip plus per-frame contacts between named bodies."""
+
+    tracks: dict[str, Track]
+    contacts: list[frozenset[frozenset[str]]]  # per frame: the pairs of bodies in contact
+    fps: float
+
+    @property
+    def frames(self) -> int:
+        return len(self.contacts)
+
+    def copy(self) -> Trajectory:
+        return copy.deepcopy(self)
+
+    def in_contact(self, a: str, b: str) -> np.ndarray:
+        pair = frozenset((a, b))
+        return np.array([pair in frame for frame in self.contacts])
+
+    def first_difference(self, other: Trajectory) -> int | None:
+        """First frame at which any track differs from `other` (None if they never do)."""
+        first = None
+        for name in set(self.tracks) | set(other.tracks):
+            if name not in self.tracks or name not in other.tracks:
+                track = self.tracks.get(name) or other.tracks[name]
+                shown = np.flatnonzero(track.visible)
+                candidate = int(shown[0]) if len(shown) else None
+            else:
+                candidate = _first_track_difference(self.tracks[name], other.tracks[name])
+            if candidate is not None and (first is None or candidate < first):
+                first = candidate
+        return first
+
+
+def _first_track_difference(a: Track, b: Track) -> int | None:
+    differs = (
+        np.any(a.position != b.position, axis=1)
+        | np.any(a.orientation != b.orientation, axis=1)
+        | np.any(a.joints != b.joints, axis=1)
+        | np.any(a.color != b.color, axis=1)
+        | (a.visible != b.visible)
+    )
+    hits = np.flatnonzero(differs & (a.visible | b.visible))
+    return int(hits[0]) if len(hits) else None

@@ -1,0 +1,70 @@
+"""Every family yields valid, deterministic clips; twins match before the onset and differ at it."""
+
+import numpy as np
+import pytest
+
+from physlab.clips import make_clip, make_pair
+from physlab.families import family_names, load_families, load_family
+
+PAIR_FAMILIES = [family.name for family in load_families(with_violations=True)]
+
+
+@pytest.fixture(scope="module", params=PAIR_FAMILIES)
+def pair(request, client):
+    return make_pair(load_family(request.param), seed=1, size=48, client=client)
+
+
+def test_twins_are_identical_before_the_onset_and_differ_at_it(pair):
+    onset = pair.onset_frame
+    assert 1 <= onset < pair.possible.frames.shape[0]
+    assert np.array_equal(pair.possible.frames[:onset], pair.impossible.frames[:onset])
+    assert not np.array_equal(pair.possible.frames[onset], pair.impossible.frames[onset])
+
+
+def test_pairs_are_valid_clips(pair):
+    for clip in (pair.possible, pair.impossible):
+        assert clip.frames.shape == (48, 48, 48, 3) and clip.frames.dtype == np.uint8
+        assert clip.masks.shape == (48, 48, 48)
+        assert clip.masks.max() <= len(clip.objects)
+        assert clip.frames.std() > 5  # a real picture, not a blank one
+    assert pair.possible.label == "possible" and pair.impossible.label == "impossible"
+    assert pair.possible.violation == pair.impossible.violation
+    assert pair.impossible.edit_frame <= pair.onset_frame
+
+
+def test_occluded_onsets_have_zero_visible_pixels(client):
+    for name in ("permanence_vanish", "continuity", "constancy"):
+        family = load_family(name)
+        for seed in range(3):
+            pair = make_pair(family, seed, size=64, client=client)
+            target = family.violations[0].targets[0]
+            label = pair.possible.objects.index(target) + 1
+            edit = pair.impossible.edit_frame
+            assert (pair.possible.masks[edit] == label).sum() == 0, (name, seed)
+            assert (pair.possible.masks[:edit] == label).any(), (name, seed)
+
+
+def test_same_seed_same_bytes_even_after_other_clips(client):
+    family = load_family("support_car")
+    first = make_pair(family, 4, size=48, client=client)
+    make_pair(load_family("collision"), 9, size=48, client=client)
+    again = make_pair(family, 4, size=48)  # a fresh client, as another worker would have
+    assert first.impossible.frames.tobytes() == again.impossible.frames.tobytes()
+    assert first.possible.masks.tobytes() == again.possible.masks.tobytes()
+    other = make_pair(family, 5, size=48, client=client)
+    assert other.possible.frames.tobytes() != first.possible.frames.tobytes()
+
+
+@pytest.mark.parametrize("name", family_names())
+def test_every_family_makes_possible_training_clips(client, name):
+    clip = make_clip(load_family(name), seed=2, size=32, frames=24, client=client)
+    assert clip.frames.shape == (24, 32, 32, 3)
+    assert clip.label == "possible" and clip.violation is None
+    moving = [k for k, _ in enumerate(clip.objects, 1) if (clip.masks == k).any()]
+    assert moving, "some object is visible"
+
+
+def test_frame_count_and_size_are_respected(client):
+    pair = make_pair(load_family("inertia"), 0, size=32, frames=40, client=client)
+    assert pair.possible.frames.shape == (40, 32, 32, 3)
+    assert pair.possible.metadata()["frames"] == 40
