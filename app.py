@@ -5,8 +5,13 @@ import streamlit as st
 st.set_page_config(page_title="physlab", page_icon="🧪", layout="wide")
 navigation = st.navigation(
     [
-        st.Page("pages/scene_lab.py", title="Scene lab", icon="🎬", default=True),
-        st.Page("pages/families.py", title="Scene families", icon="📚"),
+        st.Page("pages/surprise_lab.py", title="Surprise lab", icon=":material/science:", default=True),
+        st.Page("pages/scene_designer.py", title="Scene designer", icon=":material/tune:"),
+        st.Page("pages/your_videos.py", title="Your videos", icon=":material/video_library:"),
+        st.Page("pages/models.py", title="Models", icon=":material/psychology:"),
+        st.Page("pages/experiments.py", title="Experiments", icon=":material/lab_profile:"),
+        st.Page("pages/families.py", title="Scene families", icon=":material/category:"),
     ]
 )
+st.sidebar.caption("physlab: surprise as prediction error in a world model's representation space.")
 navigation.run()

@@ -20,6 +20,7 @@ from physlab.errors import PhyslabError
 from physlab.families import family_names, load_families, load_family
 from physlab.spec import Family, sample_scene
 from physlab.stimuli import write_stimuli
+from physlab.surprise import evaluate, surprise
 
 __all__ = [
     "Clip",
@@ -34,6 +35,8 @@ __all__ = [
     "make_pair",
     "read_shard",
     "sample_scene",
+    "evaluate",
+    "surprise",
     "write_stimuli",
     "write_training_set",
 ]

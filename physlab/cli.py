@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from physlab.dataset import parse_shard, write_training_set
 from physlab.errors import PhyslabError
 from physlab.families import load_families
+from physlab.files import write_csv, write_json
 from physlab.stimuli import SetReport, write_stimuli
 
 
@@ -21,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except PhyslabError as err:
         print(f"physlab: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder that is a file, a full disk, no permission
+        print(f"physlab: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("physlab: interrupted; run the same command again to finish", file=sys.stderr)
@@ -48,12 +53,53 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--shard-size", type=_positive, default=32, help="clips per shard file (default 32)")
     _common(generate, size=64)
     generate.set_defaults(run=_generate)
+
+    train = commands.add_parser("train", help="train a world model on possible events (torchrun for several processes)")
+    train.add_argument("--data", required=True, help="training folder made by `physlab generate`")
+    train.add_argument("--out", required=True, help="run folder for checkpoints and the metrics log")
+    train.add_argument("--config", help="YAML training config (overrides the preset)")
+    train.add_argument("--preset", help="named config: default, pixel, tiny")
+    train.add_argument("--steps", type=_positive, help="override the number of steps")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+    score = commands.add_parser("score", help="per-frame surprise of any videos (mp4, avi, gif, webm, npz)")
+    score.add_argument("videos", nargs="+", help="video files")
+    score.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
+    score.add_argument("--csv", help="write the per-frame curves here")
+    score.add_argument("--plot", help="draw the curves here (.png or .svg)")
+    score.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto", help="auto: bfloat16 where native")
+    score.set_defaults(run=_score)
+
+    evaluate = commands.add_parser("evaluate", help="pairwise accuracy and AUROC of a model on a stimulus set")
+    evaluate.add_argument("set", help="stimulus set folder (manifest.csv + clips)")
+    evaluate.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
+    evaluate.add_argument("--pool", choices=["max", "mean"], default="max", help="clip surprise over time (default max)")
+    evaluate.add_argument(
+        "--precision", choices=["auto", "float32", "bfloat16"], default="auto", help="auto: bfloat16 where native"
+    )
+    evaluate.add_argument("--json", help="write the summary here")
+    evaluate.add_argument("--csv", help="write one row per clip here")
+    evaluate.add_argument("--plots", help="folder for the plots")
+    evaluate.set_defaults(run=_evaluate)
+
+    experiment = commands.add_parser("experiment", help="scripted surprise experiments (experiments/*.yaml)")
+    actions = experiment.add_subparsers(required=True, metavar="ACTION")
+    run = actions.add_parser("run", help="run an experiment file: summary.json, tables, plots and a report")
+    run.add_argument("file", help="experiment YAML file")
+    run.add_argument("--out", help="results folder (default: results/<experiment name>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.set_defaults(run=_experiment_run)
+    check = actions.add_parser("check", help="validate experiment files without running them")
+    check.add_argument("files", nargs="+", help="experiment YAML files")
+    check.set_defaults(run=_experiment_check)
     return parser
 
 
 def _common(parser: argparse.ArgumentParser, *, size: int) -> None:
     parser.add_argument("--scenes", help="comma-separated family names or YAML paths (default: all bundled)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    parser.add_argument("--seed", type=_non_negative, default=0, help="base seed (default 0)")
     parser.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--size", type=_even_size, default=size, help=f"frame size in pixels, even (default {size})")
     parser.add_argument("--frames", type=_frames, default=None, help="frames per clip (default: the family's, 48)")
@@ -99,6 +145,110 @@ def _generate(args: argparse.Namespace) -> int:
     return _summarise(report, "clips")
 
 
+def _train(args: argparse.Namespace) -> int:
+    from physlab.model import load_train_config
+    from physlab.train import train
+
+    config = load_train_config(args.config, args.preset or ("default" if args.config is None else None))
+    if args.steps:
+        config = config.model_copy(update={"steps": args.steps})
+    model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet)
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"{model}: trained for {config.steps} steps")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        # gloo's teardown can abort after a correct run; leave once every rank is done.
+        sys.stdout.flush()
+        os._exit(0)
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from physlab.model import load_model
+    from physlab.surprise import score_videos
+    from physlab.video import read_video
+
+    model = load_model(args.model)
+    videos, failed = [], 0
+    for path in args.videos:
+        try:
+            videos.append((path, *read_video(path)))
+        except PhyslabError as err:
+            print(f"physlab: error: {err}", file=sys.stderr)
+            failed += 1
+    curves = score_videos(model, videos, precision=args.precision) if videos else []
+    for curve in curves:
+        high, mean = curve.clip_surprise("max"), curve.clip_surprise("mean")
+        print(f"{curve.name}: surprise max {high:.4f} mean {mean:.4f}, peak at frame {curve.peak_frame()}")
+    if args.csv and curves:
+        write_csv(args.csv, [row for curve in curves for row in curve.rows()])
+    if args.plot and curves:
+        from physlab.plots import plot_curve
+
+        plot_curve(curves, args.plot)
+    return 1 if failed else 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from physlab.surprise import evaluate
+
+    result = evaluate(args.set, args.model, pool=args.pool, precision=args.precision)
+    summary = result.summary
+    print(format_table(summary))
+    if args.json:
+        write_json(args.json, summary)
+    if args.csv:
+        write_csv(args.csv, result.clips)
+    if args.plots:
+        from physlab.plots import plot_accuracy_by_concept, plot_aligned_curves
+
+        plots = Path(args.plots)
+        plot_aligned_curves(result.clips, result.curves, plots / "surprise_aligned.png")
+        plot_accuracy_by_concept({summary["model"]: summary}, plots / "accuracy_by_concept.png")
+    for error in result.errors:
+        print(f"physlab: error: {error}", file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def _experiment_run(args: argparse.Namespace) -> int:
+    from physlab.experiments import run_experiment
+
+    result = run_experiment(args.file, args.out, progress=not args.quiet)
+    for entry in result.summary["results"]:
+        overall = entry["summary"]["pairwise_accuracy"]
+        text = "-" if overall is None else f"{overall:.3f}"
+        print(f"{entry['model']:12s} {entry['checkpoint']:12s} {entry['set']:20s} pairwise accuracy {text}")
+    print(f"{result.report}: report written")
+    for error in result.summary["errors"]:  # the experiment ran on every pair that could be made
+        print(f"physlab: warning: {error}", file=sys.stderr)
+    return 0
+
+
+def _experiment_check(args: argparse.Namespace) -> int:
+    from physlab.experiments import load_experiment
+
+    failed = 0
+    for path in args.files:
+        try:
+            experiment = load_experiment(path)
+        except PhyslabError as err:
+            print(f"physlab: error: {err}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: {experiment.name}: {len(experiment.stimuli)} set(s), {len(experiment.models)} model(s)")
+    return 2 if failed else 0
+
+
+def format_table(summary: dict) -> str:
+    """The per-concept table a person reads first."""
+    lines = [f"{'concept':14s} {'pairs':>5s} {'pairwise':>9s} {'auroc':>7s}"]
+    for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:
+        accuracy, area = metrics["pairwise_accuracy"], metrics["auroc"]
+        accuracy_text = "-" if accuracy is None else f"{accuracy:.3f}"
+        area_text = "-" if area is None else f"{area:.3f}"
+        lines.append(f"{concept:14s} {metrics['pairs']:5d} {accuracy_text:>9s} {area_text:>7s}")
+    return "\n".join(lines)
+
+
 def _summarise(report: SetReport, unit: str) -> int:
     print(f"{report.manifest}: {report.made} {unit} made, {report.reused} already there")
     for error in report.errors:
@@ -110,6 +260,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
 
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 import csv
 import json
 import math
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from physlab.clips import make_clip
+from physlab.clips import make_clip, pybullet_client
 from physlab.errors import PhyslabError
-from physlab.files import atomic_path, clean_partial_files, exclusive_folder
+from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv
 from physlab.parallel import run_batches
 from physlab.settings import claim_settings
 from physlab.spec import Family
 from physlab.stimuli import SetReport
-from physlab.world import connect, disconnect
 
 SHARD_COLUMNS = ["shard", "index", "family", "concept", "seed"]
 
@@ -85,15 +85,16 @@ def write_training_set(
     out = Path(out)
     part, parts = shard
     manifest = out / ("manifest.csv" if parts == 1 else f"manifest-{part}-of-{parts}.csv")
-    with exclusive_folder(out):
-        clean_partial_files(out)
+    mine = [k for k in range(math.ceil(clips / shard_size)) if k % parts == part]
+    # Parts of one set may run at once on a cluster: each locks and cleans only its own shards.
+    with exclusive_folder(out, "" if parts == 1 else f"-{part}-of-{parts}"):
+        clean_partial_files(out, [shard_path(out, k).stem for k in mine] + [manifest.stem])
         claim_settings(
             out,
             "dataset.json",
             {"families": [f.name for f in families], "seed": seed, "size": size, "frames": frames, "shard_size": shard_size},
         )
         report = SetReport(manifest=manifest)
-        mine = [k for k in range(math.ceil(clips / shard_size)) if k % parts == part]
         jobs = []
         for k in mine:
             indices = tuple(range(k * shard_size, min(clips, (k + 1) * shard_size)))
@@ -110,14 +111,17 @@ def write_training_set(
 
 
 def _write_shard(job: _ShardJob) -> int:
-    client = connect()
-    try:
-        clips = []
-        for index in job.indices:
-            family = job.families[index % len(job.families)]
-            clips.append(make_clip(family, training_seed(job.seed, index), size=job.size, frames=job.frames, client=client))
-    finally:
-        disconnect(client)
+    with pybullet_client() as client:
+        clips = [
+            make_clip(
+                job.families[index % len(job.families)],
+                training_seed(job.seed, index),
+                size=job.size,
+                frames=job.frames,
+                client=client,
+            )
+            for index in job.indices
+        ]
     meta = [
         {
             "index": index,
@@ -150,20 +154,22 @@ def _shard_complete(path: Path, expected: int) -> bool:
 
 def read_shard_meta(path: str | Path) -> list[dict]:
     """The per-clip metadata of a shard, without loading its frames."""
-    try:
-        with np.load(path) as data:
-            return json.loads(str(data["meta"]))
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
-        raise PhyslabError(f"{path}: not a readable physlab shard ({err})") from None
+    return _load_shard(path, ("meta",))["meta"]
 
 
 def read_shard(path: str | Path) -> Shard:
     """Load one shard whole."""
+    return Shard(**_load_shard(path, ("frames", "masks", "meta")))
+
+
+def _load_shard(path: str | Path, keys: tuple[str, ...]) -> dict:
     try:
-        with np.load(path) as data:
-            return Shard(frames=data["frames"], masks=data["masks"], meta=json.loads(str(data["meta"])))
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as err:
+        with np.load(path, allow_pickle=False) as data:
+            loaded = {key: data[key] for key in keys}
+        loaded["meta"] = json.loads(str(loaded["meta"])) if "meta" in loaded else None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as err:
         raise PhyslabError(f"{path}: not a readable physlab shard ({err})") from None
+    return {key: loaded[key] for key in keys}
 
 
 def shard_files(folder: str | Path) -> list[Path]:
@@ -193,7 +199,4 @@ def _write_manifest(manifest: Path, shards: list[Path]) -> None:
         if path.exists():
             for meta in read_shard_meta(path):
                 rows.append({"shard": str(path.relative_to(manifest.parent)), **{k: meta[k] for k in SHARD_COLUMNS[1:]}})
-    with atomic_path(manifest) as temp, open(temp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=SHARD_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(manifest, rows, SHARD_COLUMNS)

@@ -39,6 +39,13 @@ def load_families(selection: str | None = None, *, with_violations: bool | None 
     """
     items = [item.strip() for item in selection.split(",") if item.strip()] if selection else family_names()
     families = [load_family(item) for item in items]
+    seen: dict[str, str] = {}
+    for family in families:
+        if family.name in seen:
+            raise PhyslabError(
+                f"{family.source}: family name {family.name!r} is also used by {seen[family.name]}; names must be unique"
+            )
+        seen[family.name] = family.source
     if with_violations is not None and selection is None:
         families = [family for family in families if family.has_violations == with_violations]
     if with_violations and selection is not None:

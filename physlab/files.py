@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import fcntl
 import json
 import os
@@ -23,6 +24,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(temp)
+        with open(temp, "rb") as written:  # on disk before it takes the final name
+            os.fsync(written.fileno())
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
@@ -43,11 +46,11 @@ def _plain(value: Any) -> Any:
 
 
 @contextlib.contextmanager
-def exclusive_folder(folder: str | Path) -> Iterator[Path]:
-    """Hold the folder's lock for the block; a second writer gets a clear error, not a mix."""
+def exclusive_folder(folder: str | Path, part: str = "") -> Iterator[Path]:
+    """Hold the folder's lock (or one part's) for the block; a second writer gets a clear error."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as handle:
+    with open(folder / f".lock{part}", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -55,7 +58,18 @@ def exclusive_folder(folder: str | Path) -> Iterator[Path]:
         yield folder
 
 
-def clean_partial_files(folder: str | Path) -> None:
-    """Remove temporary files left by a killed run (they are never listed anywhere)."""
-    for temp in Path(folder).rglob(".*.tmp*"):
-        temp.unlink(missing_ok=True)
+def clean_partial_files(folder: str | Path, stems: list[str] | None = None) -> None:
+    """Remove temporary files a killed run left (of the given file stems only, if named)."""
+    patterns = [f".{stem}.*.tmp*" for stem in stems] if stems is not None else [".*.tmp*"]
+    for pattern in patterns:
+        for temp in Path(folder).rglob(pattern):
+            temp.unlink(missing_ok=True)
+
+
+def write_csv(path: str | Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    """Write rows as CSV atomically (columns default to the first row's keys)."""
+    columns = columns or (list(rows[0]) if rows else [])
+    with atomic_path(path) as temp, open(temp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -90,6 +90,12 @@ class ColorChoice(_Strict):
         return value
 
 
+def _lowest(spec: Any) -> float:
+    if isinstance(spec, ScalarChoice):
+        return min(spec.choice)
+    return spec[0] if isinstance(spec, tuple) else spec
+
+
 def _check_color(color: Any) -> Any:
     if isinstance(color, str) and color not in NAMED_COLORS and color not in RANDOM_COLORS:
         allowed = ", ".join([*NAMED_COLORS, *RANDOM_COLORS])
@@ -126,6 +132,26 @@ class ObjectSpec(_Strict):
     @classmethod
     def _color(cls, value: Any) -> Any:
         return _check_color(value)
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        low, high = (value, value) if isinstance(value, int) else value
+        if low < 0 or low > high:
+            raise ValueError(f"count must be a number of copies >= 0, or a range [low, high] with low <= high; got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _positive(self) -> ObjectSpec:
+        sizes = self.size if isinstance(self.size, tuple) and len(self.size) == 3 else (self.size,)
+        for name, values in (("size", sizes), ("mass", (self.mass,))):
+            if any(_lowest(value) <= 0 for value in values):
+                raise ValueError(f"{name} must be above 0")
+        return self
+
+    @property
+    def counted(self) -> bool:
+        return self.count != 1
 
 
 class CameraSpec(_Strict):
@@ -172,6 +198,17 @@ class ViolationSpec(_Strict):
     onset: OnsetSpec
     params: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _params(self) -> ViolationSpec:
+        allowed = {"reshape": {"shapes"}}.get(self.edit, set())
+        unknown = set(self.params) - allowed
+        if unknown:
+            raise ValueError(f"edit {self.edit!r} takes no parameter(s) {sorted(unknown)}; it takes {sorted(allowed) or 'none'}")
+        shapes = self.params.get("shapes", [])
+        if not isinstance(shapes, list) or not set(shapes) <= {"box", "sphere", "cylinder"}:
+            raise ValueError("params.shapes must be a list drawn from box, sphere, cylinder")
+        return self
+
     @property
     def targets(self) -> list[str]:
         return [self.target] if isinstance(self.target, str) else list(self.target)
@@ -201,11 +238,14 @@ class Family(_Strict):
                 raise ValueError(f"objects.{i}.name: {obj.name!r} is used twice")
             if obj.rests_on is not None and obj.rests_on not in names:
                 raise ValueError(f"objects.{i}.rests_on: {obj.rests_on!r} must name an object declared before it; have {names}")
+            if obj.rests_on is not None and self.objects[names.index(obj.rests_on)].counted:
+                raise ValueError(f"objects.{i}.rests_on: {obj.rests_on!r} has a count, so it names no single object")
             names.append(obj.name)
+        counted = {obj.name for obj in self.objects if obj.counted}
         for i, violation in enumerate(self.violations):
             for target in violation.targets:
-                if target not in names:
-                    raise ValueError(f"violations.{i}.target: {target!r} is not an object; objects are {names}")
+                if target not in names or target in counted:
+                    raise ValueError(f"violations.{i}.target: {target!r} is not a single object; objects are {names}")
             for key in ("support", "other"):
                 ref = getattr(violation.onset, key)
                 if ref is not None and ref not in names:
@@ -240,14 +280,29 @@ def load_family_file(path: str | Path) -> Family:
 def _describe(err: ValidationError) -> str:
     """The most telling of pydantic's errors: our own checks before 'not a number' ones."""
     errors = err.errors()
-    error = next((e for e in errors if e["type"] == "value_error"), errors[0])
+    error = next((e for e in errors if e["type"] in ("value_error", "extra_forbidden")), errors[0])
     # Drop union-branch tags ('float', 'tuple[float, float]', 'ScalarChoice') from the path.
-    where = ".".join(
-        str(part)
-        for part in error["loc"]
-        if isinstance(part, int) or (part.islower() and part not in ("float", "int", "str", "bool") and "[" not in part)
-    )
-    return f"field {where or '(top level)'}: {error['msg'].removeprefix('Value error, ')}"
+    where = ".".join(str(part) for part in error["loc"] if isinstance(part, int) or not _is_union_tag(part))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown field; allowed here: {', '.join(_allowed_fields(error['loc']))}"
+    return f"field {where or '(top level)'}: {message}"
+
+
+def _is_union_tag(part: str) -> bool:
+    return part in ("float", "int", "str", "bool", "ScalarChoice", "ShapeChoice", "ColorChoice") or "[" in part or "-" in part
+
+
+def _allowed_fields(loc: tuple) -> list[str]:
+    """The fields of the model that holds the unknown one."""
+    model: type[BaseModel] = Family
+    for part in loc[:-1]:
+        if isinstance(part, int) or _is_union_tag(str(part)):
+            continue
+        annotation = model.model_fields[part].annotation
+        inner = getattr(annotation, "__args__", (annotation,))
+        model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), model)
+    return [name for name in model.model_fields if name != "source"]
 
 
 # --- sampling concrete scenes ------------------------------------------------------------

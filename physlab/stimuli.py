@@ -8,21 +8,19 @@ it is written last, so a killed run, run again, redoes only unfinished pairs.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from physlab.clips import Clip, make_pair
+from physlab.clips import Clip, make_pair, pybullet_client
 from physlab.errors import PhyslabError
-from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_json
+from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv, write_json
 from physlab.parallel import run_batches
 from physlab.settings import claim_settings
 from physlab.spec import Family
 from physlab.video import write_mp4
-from physlab.world import connect, disconnect
 
 MANIFEST_COLUMNS = ["clip", "pair", "label", "concept", "family", "seed", "onset_frame", "violation", "frames", "fps"]
 PAIRS_PER_TASK = 4
@@ -95,9 +93,8 @@ def write_stimuli(
 
 
 def _write_pairs(job: _PairJob) -> tuple[int, list[str]]:
-    client = connect()
     made, errors = 0, []
-    try:
+    with pybullet_client() as client:
         for seed in job.seeds:
             try:
                 pair = make_pair(job.family, seed, size=job.size, frames=job.frames, client=client)
@@ -108,8 +105,6 @@ def _write_pairs(job: _PairJob) -> tuple[int, list[str]]:
             rows = [_write_clip(job.out, name, clip) for clip in (pair.possible, pair.impossible)]
             write_json(job.out / "pairs" / f"{name}.json", rows)
             made += 1
-    finally:
-        disconnect(client)
     return made, errors
 
 
@@ -138,7 +133,4 @@ def _write_manifest(out: Path) -> None:
     rows = []
     for path in sorted((out / "pairs").glob("*.json")):
         rows.extend(json.loads(path.read_text()))
-    with atomic_path(out / "manifest.csv") as temp, open(temp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(out / "manifest.csv", rows, MANIFEST_COLUMNS)

@@ -77,6 +77,8 @@ def reshape(possible: Trajectory, onset: int, violation: ConcreteViolation, fact
     for target in violation.targets:
         track = impossible.tracks[target]
         choices = [shape for shape in violation.params.get("shapes", ["box", "cylinder", "sphere"]) if shape != track.model.shape]
+        if not choices:
+            raise NoViolation(f"no shape to change a {track.model.shape} into")
         shape = choices[rng.integers(len(choices))]
         alt = Track(
             model=dataclasses.replace(track.model, name=target + ALT_SUFFIX, shape=shape),

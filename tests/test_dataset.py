@@ -82,3 +82,19 @@ def test_a_killed_run_resumes_with_only_what_is_missing(tmp_path):
     fresh = tmp_path / "fresh"
     _make(fresh, 40, size=48, frames=24)
     assert np.array_equal(_frames(out), _frames(fresh))
+
+
+def test_parts_of_one_set_lock_separately(tmp_path):
+    from physlab.files import exclusive_folder
+
+    with exclusive_folder(tmp_path, "-0-of-2"):
+        _make(tmp_path, 8, shard=(1, 2))  # another part may run beside it
+        with pytest.raises(PhyslabError, match="another physlab run"):
+            _make(tmp_path, 8, shard=(0, 2))
+
+
+def test_a_corrupt_shard_is_a_one_line_error(tmp_path):
+    _make(tmp_path, 4)
+    shard_files(tmp_path)[0].write_bytes(b"truncated")
+    with pytest.raises(PhyslabError, match="not a readable physlab shard"):
+        list(iter_training_clips(tmp_path))

@@ -1,4 +1,5 @@
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -70,12 +71,22 @@ def test_count_expands_objects():
     [
         (("shape: sphere", "shape: cube"), "field objects.0.shape"),
         (("size: [0.1, 0.2]", "size: [0.3, 0.2]"), "low end above its high end"),
-        (("target: ball", "target: bal"), "violations.0.target: 'bal' is not an object"),
+        (("target: ball", "target: bal"), "violations.0.target: 'bal' is not a single object"),
         (("edit: freeze", "edit: explode"), "field violations.0.edit"),
         (("{detector: frame, frame: [3, 5]}", "{detector: frame}"), "needs the field 'frame'"),
-        (("concept: gravity", "concept: gravity\ncolour: red"), "field colour: Extra inputs are not permitted"),
+        (
+            ("concept: gravity", "concept: gravity\ncolour: red"),
+            "field colour: unknown field; allowed here: name, concept, description",
+        ),
         (("position: [0.0, 0.0, 0.5]", "position: [0.0, 0.0, 0.5]\n    color: plaid"), "unknown colour 'plaid'"),
         (("name: tiny", "name: [tiny"), "not valid YAML at line"),
+        (
+            ("    shape: sphere", "    shape: sphere\n    Mass: 2"),
+            "field objects.0.Mass: unknown field; allowed here: name, shape, size",
+        ),
+        (("size: [0.1, 0.2]", "size: [-0.1, 0.2]"), "field objects.0: size must be above 0"),
+        (("    shape: sphere", "    shape: sphere\n    count: [3, 1]"), "count must be a number of copies"),
+        (("    shape: sphere", "    shape: sphere\n    count: 2"), "'ball' is not a single object"),
     ],
 )
 def test_bad_fields_name_the_file_the_field_and_what_is_allowed(tmp_path, change, expected):
@@ -101,3 +112,27 @@ def test_missing_family_lists_bundled_ones():
 def test_concrete_scene_is_plain_data(tmp_path):
     scene = sample_scene(load_family_file(_write(tmp_path, GOOD)), 1)
     assert dataclasses.asdict(scene)["objects"][0]["shape"] == "sphere"
+
+
+def test_two_families_with_one_name_are_refused(tmp_path):
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(Path(load_family("inertia").source).read_text())
+    with pytest.raises(PhyslabError, match="names must be unique"):
+        load_families(f"inertia,{copy}")
+
+
+def test_reshape_params_are_checked(tmp_path):
+    text = GOOD.replace("edit: freeze", "edit: reshape").replace(
+        "onset: {detector: frame, frame: [3, 5]}", "onset: {detector: frame, frame: 3}\n    params: {shapes: [duck]}"
+    )
+    with pytest.raises(PhyslabError, match="params.shapes must be a list drawn from box, sphere, cylinder"):
+        load_family_file(_write(tmp_path, text))
+    with pytest.raises(PhyslabError, match="takes no parameter"):
+        load_family_file(
+            _write(
+                tmp_path,
+                GOOD.replace(
+                    "onset: {detector: frame, frame: [3, 5]}", "onset: {detector: frame, frame: 3}\n    params: {speed: 2}"
+                ),
+            )
+        )

@@ -1,0 +1,106 @@
+"""World models side by side on the same fresh pairs: the bundled JEPA, the pixel-space
+predictor and the untrained encoder, pairwise accuracy and AUROC per concept.
+
+    python benchmarks/bench_models.py [--pairs 20] [--seed 100000] [--models jepa,pixel,untrained]
+
+The pairs come from physlab's own families with seeds far from any training clip's; the set
+is written once under benchmarks/data/ and reused. `--foreign` makes the pairs look unlike
+the training data (30 fps instead of 24, saturated floors, muted walls, wider and farther
+cameras, other sizes), and `--set DIR` scores a set made by someone else (any folder in the
+DESIGN.md contract).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from physlab.families import load_families
+from physlab.model import load_model
+from physlab.plots import plot_accuracy_by_concept
+from physlab.spec import Family
+from physlab.stimuli import write_stimuli
+from physlab.surprise import evaluate
+
+HERE = Path(__file__).resolve().parent
+
+
+def foreign_look(family: Family) -> Family:
+    """The same events filmed differently: another frame rate, palette, camera and object scale."""
+    camera = family.camera.model_copy(
+        update={"distance": _scaled(family.camera.distance, 1.15), "yaw": (-35.0, 35.0), "fov": (36.0, 52.0)}
+    )
+    objects = [obj.model_copy(update={"size": _scaled(obj.size, 1.1)}) for obj in family.objects]
+    frames = round(family.frames * 30 / family.fps)
+    return family.model_copy(
+        update={
+            "fps": 30.0,
+            "frames": frames,
+            "floor_color": "random",
+            "wall_color": "random_muted",
+            "camera": camera,
+            "objects": objects,
+        }
+    )
+
+
+def _scaled(value, factor: float):
+    if isinstance(value, tuple) and len(value) == 3:
+        return tuple(_scaled(v, factor) for v in value)
+    if isinstance(value, tuple):
+        return (value[0] * factor, value[1] * factor)
+    if isinstance(value, (int, float)):
+        return value * factor
+    return value
+
+
+def print_table(results: dict[str, dict], part: str, title: str) -> None:
+    """One row per concept (or violation), accuracy and AUROC of each model side by side."""
+    rows = sorted({key for summary in results.values() for key in summary.get(part, {})})
+    print(f"{title:24s}" + "".join(f" {name + ' acc':>14s} {name + ' auroc':>14s}" for name in results))
+    for row in [*rows, "overall"]:
+        cells = []
+        for summary in results.values():
+            metrics = summary if row == "overall" else summary.get(part, {}).get(row, {})
+            for key in ("pairwise_accuracy", "auroc"):
+                value = metrics.get(key)
+                cells.append(f" {'-' if value is None else f'{value:.3f}':>14s}")
+        print(f"{row:24s}" + "".join(cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=20, help="pairs per family")
+    parser.add_argument("--seed", type=int, default=100_000)
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--set", help="score this stimulus set instead of making one")
+    parser.add_argument("--foreign", action="store_true", help="make the pairs look unlike the training data")
+    parser.add_argument("--models", default="jepa,pixel,untrained")
+    parser.add_argument("--pool", choices=["max", "mean"], default="max")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    args = parser.parse_args()
+    kind = "foreign" if args.foreign else "pairs"
+    folder = Path(args.set) if args.set else HERE / "data" / f"{kind}_{args.pairs}_{args.seed}_{args.size}"
+    if not args.set:
+        families = load_families(with_violations=True)
+        families = [foreign_look(family) for family in families] if args.foreign else families
+        write_stimuli(folder, families, args.pairs, seed=args.seed, size=args.size, workers=2)
+    results, seconds = {}, {}
+    for name in args.models.split(","):
+        start = time.perf_counter()
+        results[name] = evaluate(folder, load_model(name), pool=args.pool).summary
+        seconds[name] = time.perf_counter() - start
+    print_table(results, "per_concept", "concept")
+    print()
+    print_table(results, "per_violation", "violation")
+    print("scoring seconds: " + ", ".join(f"{name} {s:.1f}" for name, s in seconds.items()))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"models_{kind}_{args.pool}.json").write_text(json.dumps({"set": str(folder), "results": results}, indent=1))
+    plot_accuracy_by_concept(results, out / f"models_{kind}_{args.pool}.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Surprise lab: a possible event and its impossible twin side by side, and how surprised the model is."""
+
+import numpy as np
+import streamlit as st
+
+import physlab
+from dashboard.cache import MODELS, model_picker, scored_pair
+from dashboard.charts import curve_table, peak_bars, twin_curves
+
+SIZE = 128
+
+
+def _draw_seed() -> None:
+    st.session_state.seed = int(np.random.default_rng().integers(10**6))
+
+
+def _draw_family_and_seed(names: list[str]) -> None:
+    rng = np.random.default_rng()
+    st.session_state.family = names[int(rng.integers(len(names)))]
+    _draw_seed()
+
+
+st.title("Surprise lab")
+st.caption(
+    "A world model that has only ever watched possible events sees a possible clip and its impossible twin. "
+    "The twins are identical, pixel for pixel, until the violation's onset; the model's surprise is its "
+    "prediction error in representation space, frame by frame."
+)
+names = [family.name for family in physlab.load_families(with_violations=True)]
+st.session_state.setdefault("seed", 0)
+st.session_state.setdefault("family", "support_car")
+model_name = model_picker()
+left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
+family_name = left.selectbox("Scene family", names, key="family")
+middle.number_input("Seed", min_value=0, max_value=10**6, step=1, key="seed")
+right.button("Surprise me", width="stretch", on_click=_draw_family_and_seed, args=(names,), type="primary")
+
+with st.spinner("Simulating, rendering and scoring the pair..."):
+    try:
+        shown = scored_pair(family_name, int(st.session_state.seed), SIZE, model_name)
+    except physlab.PhyslabError as err:
+        st.error(str(err))
+        st.stop()
+
+onset, fps = shown["onset"], shown["fps"]
+st.subheader(f"{shown['concept']}: {shown['violation'].replace('_', ' ')}")
+possible_column, impossible_column = st.columns(2)
+possible_column.markdown("**Possible**")
+possible_column.video(shown["possible_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
+impossible_column.markdown("**Impossible**")
+impossible_column.video(shown["impossible_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
+st.markdown(f"Violation onset: frame **{onset}** ({onset / fps:.2f} s); the clips run {shown['frames'] / fps:.1f} s.")
+
+table = curve_table(shown["curves"], fps)
+frame = st.slider("Frame", 0, shown["frames"] - 1, value=min(onset, shown["frames"] - 1))
+chart_column, bars_column = st.columns([3, 1])
+chart_column.altair_chart(twin_curves(table, onset, frame, MODELS[model_name]), width="stretch")
+bars_column.altair_chart(peak_bars(table), width="stretch")
+still_possible, still_impossible = st.columns(2)
+here = table[table["frame"] <= frame].groupby("twin")["surprise"].last()
+
+
+def _at_frame(twin: str) -> str:
+    return f"surprise {here[twin]:.3f}" if twin in here else "before the model's first prediction"
+
+
+still_possible.image(
+    shown["possible_frames"][frame], caption=f"possible, frame {frame}: {_at_frame('possible')}", width="stretch"
+)
+still_impossible.image(
+    shown["impossible_frames"][frame], caption=f"impossible, frame {frame}: {_at_frame('impossible')}", width="stretch"
+)
+peaks = table.groupby("twin")["surprise"].max()
+verdict = "more" if peaks.get("impossible", 0) > peaks.get("possible", 0) else "less"
+st.info(
+    f"The model's peak surprise is **{verdict}** for the impossible twin "
+    f"({peaks.get('impossible', float('nan')):.3f} vs {peaks.get('possible', float('nan')):.3f}). "
+    "The bars play the part of an infant's looking time; the dashed line marks the onset."
+)

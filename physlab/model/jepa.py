@@ -1,0 +1,135 @@
+"""The video JEPA: predict the next frames' representations, not their pixels.
+
+An online encoder embeds every frame into a grid of latents; a predictor maps the latents of
+a context window to those of the next frames; targets come from an EMA copy of the encoder
+(stop-gradient, distillation style) or from the online encoder itself, and are normalised.
+VICReg-style variance and covariance terms on an expander keep the latents from collapsing.
+Surprise is the prediction error of each frame, in representation space.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from physlab.model.config import ModelConfig
+from physlab.model.networks import (
+    MIN_CONTEXT,
+    FrameEncoder,
+    TemporalPredictor,
+    horizon_targets,
+    masked_mean,
+    pool_space,
+    scoring_windows,
+    windows_at,
+)
+
+
+class JEPA(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = FrameEncoder(config)
+        self.predictor = TemporalPredictor(config, config.latent_dim + int(config.predict_variance))
+        self.target_encoder = copy.deepcopy(self.encoder) if config.target == "ema" else None
+        if self.target_encoder is not None:
+            self.target_encoder.requires_grad_(False)
+        dim, wide = config.latent_dim, config.expander_dim
+        self.expander = (
+            nn.Sequential(nn.Linear(dim, wide), nn.GELU(), nn.Linear(wide, wide)) if config.regularizer == "vicreg" else None
+        )
+
+    def encode(self, frames: torch.Tensor, encoder: nn.Module | None = None) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, T, D, g, g)."""
+        batch, steps = frames.shape[:2]
+        latents = (encoder or self.encoder)(frames.flatten(0, 1))
+        return latents.reshape(batch, steps, *latents.shape[1:])
+
+    @torch.no_grad()
+    def targets(self, frames: torch.Tensor, online: torch.Tensor | None = None) -> torch.Tensor:
+        """Normalised target latents (B, T, D, g, g), never carrying gradient."""
+        latents = (
+            online.detach() if self.target_encoder is None and online is not None else self.encode(frames, self.target_encoder)
+        )
+        return _normalise(latents)
+
+    def loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """Training loss on whole clips (B, T, 3, H, W): predict frames `chosen` (B, n) and the next ones.
+
+        Each clip is encoded once and predicted at several frames from the windows before them,
+        exactly as scoring does, so one encoder pass feeds many predictions.
+        """
+        latents = self.encode(frames)
+        targets = self.targets(frames, latents)
+        windows, valid = windows_at(latents, self.config.context, chosen)
+        wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
+        prediction = masked_mean(self._energy(self.predictor(windows, valid), wanted), inside)
+        metrics = {"prediction_loss": prediction.item(), "latent_std": latent_std(latents)}
+        loss = prediction
+        if self.expander is not None:
+            variance, covariance = vicreg_terms(self.expander(latents.permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])))
+            loss = loss + self.config.variance_weight * variance + self.config.covariance_weight * covariance
+            metrics |= {"variance_loss": variance.item(), "covariance_loss": covariance.item()}
+        return loss, metrics
+
+    @torch.no_grad()
+    def update_target(self) -> None:
+        """EMA step of the target encoder towards the online one."""
+        if self.target_encoder is None:
+            return
+        momentum = self.config.ema_momentum
+        for target, online in zip(self.target_encoder.parameters(), self.encoder.parameters()):
+            target.lerp_(online, 1.0 - momentum)
+
+    forward = loss  # so DistributedDataParallel, which wraps forward(), syncs the loss's gradients
+
+    @torch.no_grad()
+    def surprise(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, T) per-frame surprise; NaN for the first frames no prediction reaches."""
+        batch, steps = frames.shape[:2]
+        surprise = torch.full((batch, steps), float("nan"))
+        ahead = self.config.surprise_horizon
+        if steps < MIN_CONTEXT + ahead:
+            return surprise
+        latents = self.encode(frames)
+        targets = self.targets(frames, latents)
+        windows, valid, first = scoring_windows(latents, self.config.context, ahead)
+        predicted = self.predictor(windows, valid)[:, ahead - 1 : ahead]
+        energy = self._energy(predicted, targets[:, first:].flatten(0, 1)[:, None])
+        surprise[:, first:] = pool_space(energy.reshape(batch, steps - first, *latents.shape[3:]), self.config.spatial_pool).cpu()
+        return surprise
+
+    def _energy(self, predicted: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance."""
+        dim = self.config.latent_dim
+        error = (predicted[:, :, :dim] - targets).pow(2).mean(dim=2)
+        if not self.config.predict_variance:
+            return error
+        log_variance = predicted[:, :, dim].clamp(-6.0, 6.0)
+        return 0.5 * (error * torch.exp(-log_variance) + log_variance)
+
+
+def _normalise(latents: torch.Tensor) -> torch.Tensor:
+    """Layer-normalise each latent vector, so the loss cannot shrink by shrinking the targets."""
+    return F.layer_norm(latents.transpose(2, -1), (latents.shape[2],)).transpose(2, -1)
+
+
+def vicreg_terms(embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Variance (hinge on each dimension's std) and covariance (off-diagonal energy) of (N, E)."""
+    centred = embeddings - embeddings.mean(dim=0)
+    std = torch.sqrt(centred.var(dim=0) + 1e-4)
+    variance = F.relu(1.0 - std).mean()
+    n, dim = centred.shape
+    cov = (centred.T @ centred) / max(n - 1, 1)
+    off_diagonal = cov - torch.diag(torch.diag(cov))
+    covariance = off_diagonal.pow(2).sum() / dim
+    return variance, covariance
+
+
+def latent_std(latents: torch.Tensor) -> float:
+    """The collapse monitor: mean over dimensions of each latent dimension's std across samples."""
+    flat = latents.detach().permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])
+    return flat.std(dim=0).mean().item()

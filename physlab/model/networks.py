@@ -1,0 +1,141 @@
+"""The building blocks: a frame encoder that keeps a spatial grid, and a temporal predictor."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from physlab.model.config import ModelConfig
+
+
+def _norm(channels: int) -> nn.GroupNorm:
+    return nn.GroupNorm(min(8, channels), channels)
+
+
+class FrameEncoder(nn.Module):
+    """(N, 3, H, W) in [0, 1] -> (N, D, H/8, W/8): a grid of latents, so a small object still matters."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        c1, c2, c3 = config.channels
+        self.net = nn.Sequential(
+            nn.Conv2d(3, c1, 3, stride=2, padding=1),
+            _norm(c1),
+            nn.GELU(),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1),
+            _norm(c2),
+            nn.GELU(),
+            nn.Conv2d(c2, c2, 3, padding=1),
+            _norm(c2),
+            nn.GELU(),
+            nn.Conv2d(c2, c3, 3, stride=2, padding=1),
+            _norm(c3),
+            nn.GELU(),
+            nn.Conv2d(c3, c3, 3, padding=1),
+            _norm(c3),
+            nn.GELU(),
+            nn.Conv2d(c3, config.latent_dim, 1),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images * 2.0 - 1.0)
+
+
+class _ResidualBlock(nn.Module):
+    def __init__(self, width: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            _norm(width),
+            nn.GELU(),
+            nn.Conv2d(width, width, 3, padding=1),
+            _norm(width),
+            nn.GELU(),
+            nn.Conv2d(width, width, 3, padding=1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.net(x)
+
+
+class TemporalPredictor(nn.Module):
+    """(B, K, D, g, g) latents of K context frames -> (B, horizon, D, g, g) of the next frames.
+
+    The context frames are stacked as channels, so velocity and what went behind a screen a
+    few frames ago are both in view; coordinate channels let it learn where things are. A
+    validity flag per context slot lets it predict from the first frames of a clip, where
+    fewer than K frames exist (missing ones are zeros).
+    """
+
+    def __init__(self, config: ModelConfig, out_dim: int | None = None):
+        super().__init__()
+        self.horizon = config.horizon
+        self.out_dim = out_dim or config.latent_dim
+        width = config.predictor_width
+        self.stem = nn.Conv2d(config.context * (config.latent_dim + 1) + 2, width, 1)
+        self.blocks = nn.Sequential(*[_ResidualBlock(width) for _ in range(config.predictor_blocks)])
+        self.head = nn.Sequential(_norm(width), nn.GELU(), nn.Conv2d(width, self.horizon * self.out_dim, 1))
+
+    def forward(self, context: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        batch, steps, dim, height, width = context.shape
+        mask = valid.to(context)[:, :, None, None, None]
+        x = (context * mask).reshape(batch, steps * dim, height, width)
+        flags = mask.expand(batch, steps, 1, height, width).reshape(batch, steps, height, width)
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
+        coords = torch.stack([ys, xs]).to(x).expand(batch, 2, height, width)
+        out = self.head(self.blocks(self.stem(torch.cat([x, flags, coords], dim=1))))
+        return out.reshape(batch, self.horizon, self.out_dim, height, width)
+
+
+MIN_CONTEXT = 2  # frames a prediction needs at least: one for position, one more for velocity
+
+
+def context_windows(latents: torch.Tensor, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """For every frame t, the `context` frames before it, zero-padded before the clip starts.
+
+    (B, T, D, g, g) -> windows (B, T, context, D, g, g) and valid (T, context) flags.
+    """
+    steps = latents.shape[1]
+    padded = torch.cat([torch.zeros_like(latents[:, :1]).expand(-1, context, -1, -1, -1), latents[:, :-1]], dim=1)
+    windows = padded.unfold(1, context, 1).permute(0, 1, 5, 2, 3, 4)  # (B, T, K, D, g, g)
+    source = torch.arange(steps)[:, None] - context + torch.arange(context)[None]
+    return windows, source >= 0
+
+
+def pool_space(errors: torch.Tensor, how: str) -> torch.Tensor:
+    """(..., g, g) error maps -> (...): max keeps a small surprising object from being averaged away."""
+    flat = errors.flatten(-2)
+    return flat.amax(-1) if how == "max" else flat.mean(-1)
+
+
+def windows_at(latents: torch.Tensor, context: int, chosen: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The context windows before frames `chosen` (B, n): (B*n, K, D, g, g) and their (B*n, K) valid flags."""
+    windows, valid = context_windows(latents, context)
+    rows = torch.arange(latents.shape[0])[:, None]
+    return windows[rows, chosen].flatten(0, 1), valid[chosen].flatten(0, 1)
+
+
+def horizon_targets(targets: torch.Tensor, chosen: torch.Tensor, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frames chosen + j for j < horizon: (B*n, horizon, ...) and a (B*n, horizon) mask of those inside the clip."""
+    steps = targets.shape[1]
+    index = chosen[..., None] + torch.arange(horizon)
+    rows = torch.arange(targets.shape[0])[:, None, None]
+    return targets[rows, index.clamp(max=steps - 1)].flatten(0, 1), (index < steps).flatten(0, 1)
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of (N, h, ...) values over the (N, h) entries the mask keeps."""
+    per_entry = values.flatten(2).mean(-1)
+    return (per_entry * mask).sum() / mask.sum().clamp(min=1)
+
+
+def scoring_windows(latents: torch.Tensor, context: int, ahead: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Context windows whose `ahead`-th prediction lands on a frame of the clip, and that first frame.
+
+    (B, T, D, g, g) -> windows (B*n, K, D, g, g), valid (B*n, K), first scored frame; window i
+    of each clip ends at frame MIN_CONTEXT + i - 1 and its prediction lands on first + i.
+    """
+    batch, steps = latents.shape[:2]
+    first = MIN_CONTEXT + ahead - 1
+    windows, valid = context_windows(latents, context)
+    windows, valid = windows[:, MIN_CONTEXT : steps - ahead + 1], valid[MIN_CONTEXT : steps - ahead + 1]
+    return windows.flatten(0, 1), valid.repeat(batch, 1), first

@@ -1,0 +1,85 @@
+"""The generative baseline: the same encoder and predictor, decoded back to pixels.
+
+Same budget as the JEPA; surprise is the error of the predicted next frame in pixel space,
+pooled over 8x8 patches the way the JEPA pools its latent grid.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from physlab.model.config import ModelConfig
+from physlab.model.networks import (
+    MIN_CONTEXT,
+    FrameEncoder,
+    TemporalPredictor,
+    horizon_targets,
+    masked_mean,
+    pool_space,
+    scoring_windows,
+    windows_at,
+)
+
+
+class PixelPredictor(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = FrameEncoder(config)
+        self.predictor = TemporalPredictor(config)
+        c1, c2, c3 = config.channels
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(config.latent_dim, c3, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.ConvTranspose2d(c3, c2, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c1, 3, 3, padding=1),
+        )
+
+    def _encode(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, T, D, g, g)."""
+        batch, steps = frames.shape[:2]
+        latents = self.encoder(frames.flatten(0, 1))
+        return latents.reshape(batch, steps, *latents.shape[1:])
+
+    def _decode(self, latents: torch.Tensor) -> torch.Tensor:
+        lead = latents.shape[:-3]
+        return torch.sigmoid(self.decoder(latents.flatten(0, len(lead) - 1))).reshape(*lead, 3, *self._size())
+
+    def _size(self) -> tuple[int, int]:
+        return self.config.image_size, self.config.image_size
+
+    def loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """Training loss on whole clips, as the JEPA's: decode frames `chosen` (B, n) and the next ones."""
+        latents = self._encode(frames)
+        windows, valid = windows_at(latents, self.config.context, chosen)
+        wanted, inside = horizon_targets(frames, chosen, self.config.horizon)
+        loss = masked_mean((self._decode(self.predictor(windows, valid)) - wanted).pow(2), inside)
+        flat = latents.detach().permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])
+        return loss, {"prediction_loss": loss.item(), "latent_std": flat.std(dim=0).mean().item()}
+
+    def update_target(self) -> None:
+        """No target encoder: a generative model predicts the pixels themselves."""
+
+    forward = loss  # so DistributedDataParallel, which wraps forward(), syncs the loss's gradients
+
+    @torch.no_grad()
+    def surprise(self, frames: torch.Tensor) -> torch.Tensor:
+        batch, steps = frames.shape[:2]
+        surprise = torch.full((batch, steps), float("nan"))
+        ahead = self.config.surprise_horizon
+        if steps < MIN_CONTEXT + ahead:
+            return surprise
+        latents = self._encode(frames)
+        windows, valid, first = scoring_windows(latents, self.config.context, ahead)
+        predicted = self._decode(self.predictor(windows, valid)[:, ahead - 1 : ahead])
+        count = steps - first
+        predicted = predicted.reshape(batch, count, 3, *self._size())
+        errors = (predicted - frames[:, first:]).pow(2).mean(dim=2)
+        patches = F.avg_pool2d(errors.flatten(0, 1), 8).reshape(batch, count, *[s // 8 for s in self._size()])
+        surprise[:, first:] = pool_space(patches, self.config.spatial_pool).cpu()
+        return surprise

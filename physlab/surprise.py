@@ -1,0 +1,245 @@
+"""Violation of expectation: surprise of any clip under a world model, metrics on any stimulus set.
+
+Surprise at a frame is the model's prediction error for that frame from the frames before it
+(in representation space for the JEPA, in pixels for the pixel baseline); a clip's surprise
+is the maximum over time (or the mean, as V-JEPA's evaluation also reports).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from physlab.clips import Clip
+from physlab.errors import PhyslabError
+from physlab.model import WorldModel, load_model
+from physlab.model.networks import MIN_CONTEXT
+from physlab.video import read_video, resample
+
+REQUIRED_COLUMNS = ("clip", "pair", "label", "concept")
+LABELS = ("possible", "impossible")
+
+
+@dataclass
+class SurpriseCurve:
+    """Per-frame surprise at the model's frame rate; `frames` are indices into the source video."""
+
+    name: str
+    values: np.ndarray
+    frames: np.ndarray
+    fps: float
+
+    @property
+    def seconds(self) -> np.ndarray:
+        return self.frames / self.fps
+
+    def clip_surprise(self, pool: str = "max") -> float:
+        """One number for the clip: max (default) or mean over the frames the model predicts."""
+        return float(np.nanmax(self.values) if pool == "max" else np.nanmean(self.values))
+
+    def peak_frame(self) -> int:
+        """The source frame of the highest surprise."""
+        return int(self.frames[np.nanargmax(self.values)])
+
+    def rows(self) -> list[dict]:
+        return [
+            {"clip": self.name, "frame": int(f), "seconds": round(float(s), 4), "surprise": None if np.isnan(v) else float(v)}
+            for f, s, v in zip(self.frames, self.seconds, self.values)
+        ]
+
+
+def score_videos(
+    model: WorldModel, videos: Sequence[tuple[str, np.ndarray, float]], batch_size: int = 8, precision: str = "auto"
+) -> list[SurpriseCurve]:
+    """Surprise curves of (name, frames (T, H, W, 3) uint8, fps) videos, batched by length.
+
+    `precision`: "float32", "bfloat16", or "auto" (bfloat16 where the CPU computes it natively:
+    about 1.7x faster, with the same AUROC on physlab's validation pairs and a few near-ties flipped).
+    """
+    fast = _use_bfloat16(precision)
+    config = model.config
+    prepared = [(name, *resample(frames, fps, config.fps, config.image_size), fps) for name, frames, fps in videos]
+    for name, frames, _, _ in prepared:
+        needed = MIN_CONTEXT + config.surprise_horizon
+        if len(frames) < needed:
+            raise PhyslabError(f"{name}: too short for the model ({needed} frames at {config.fps:g} fps are needed)")
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, (_, frames, _, _) in enumerate(prepared):
+        by_length[len(frames)].append(i)
+    curves: list[SurpriseCurve | None] = [None] * len(prepared)
+    for indices in by_length.values():
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start : start + batch_size]
+            batch = torch.from_numpy(np.stack([prepared[i][1] for i in chunk])).permute(0, 1, 4, 2, 3).float() / 255.0
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+                values = model.surprise(batch).float().numpy()
+            for row, i in enumerate(chunk):
+                name, _, index, fps = prepared[i]
+                curves[i] = SurpriseCurve(name, values[row], index, fps)
+    return curves
+
+
+def _use_bfloat16(precision: str) -> bool:
+    if precision not in ("auto", "float32", "bfloat16"):
+        raise PhyslabError(f"precision must be auto, float32 or bfloat16, got {precision!r}")
+    if precision == "auto":
+        return not torch.cuda.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return precision == "bfloat16"
+
+
+def surprise(
+    clip_or_path: Clip | np.ndarray | str | Path, model: WorldModel | str | None = None, fps: float = 24.0
+) -> SurpriseCurve:
+    """The surprise curve of one clip: a physlab Clip, frames (T, H, W, 3) uint8, or a video file."""
+    model = model if isinstance(model, torch.nn.Module) else load_model(model)
+    if isinstance(clip_or_path, Clip):
+        name, frames, fps = f"{clip_or_path.scene.family}_{clip_or_path.label}", clip_or_path.frames, clip_or_path.fps
+    elif isinstance(clip_or_path, np.ndarray):
+        name, frames = "frames", clip_or_path
+    else:
+        name = str(clip_or_path)
+        frames, fps = read_video(clip_or_path)
+    return score_videos(model, [(name, frames, fps)])[0]
+
+
+@dataclass
+class Evaluation:
+    """Scores of a stimulus set: the summary, one row per clip, the curves, and what went wrong."""
+
+    summary: dict
+    clips: list[dict]
+    curves: dict[str, SurpriseCurve]
+    errors: list[str] = field(default_factory=list)
+
+
+def evaluate(
+    folder: str | Path, model: WorldModel | str | None = None, *, pool: str = "max", batch_size: int = 8, precision: str = "auto"
+) -> Evaluation:
+    """Score every readable clip of a stimulus set in the DESIGN.md contract, whoever made it."""
+    folder = Path(folder)
+    model = model if isinstance(model, torch.nn.Module) else load_model(model)
+    rows = read_manifest(folder)
+    errors: list[str] = []
+    videos, kept = [], []
+    inside = folder.resolve()
+    for row in rows:
+        if not (folder / row["clip"]).resolve().is_relative_to(inside):  # a manifest must not reach other files
+            errors.append(f"{folder / 'manifest.csv'}: clip {row['clip']!r} points outside the set's folder")
+            continue
+        try:
+            frames, fps = read_video(folder / row["clip"])
+        except PhyslabError as err:
+            errors.append(str(err))
+            continue
+        videos.append((row["clip"], frames, fps))
+        kept.append(row)
+    curves = {curve.name: curve for curve in score_videos(model, videos, batch_size, precision)} if videos else {}
+    clip_rows = [_clip_row(row, curves[row["clip"]], pool) for row in kept]
+    pairs, pair_errors = _pairs(clip_rows, rows, folder)
+    errors.extend(pair_errors)
+    summary = summarise(pairs, clip_rows) | {"pool": pool, "errors": errors, "model": model.config.kind}
+    return Evaluation(summary, clip_rows, curves, errors)
+
+
+def read_manifest(folder: Path) -> list[dict]:
+    """The manifest's rows; a missing file or a missing column is an error for the whole set."""
+    path = folder / "manifest.csv"
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            rows = list(reader)
+    except OSError as err:
+        raise PhyslabError(f"{path}: cannot read the manifest ({err.strerror})") from None
+    except (csv.Error, UnicodeDecodeError) as err:
+        raise PhyslabError(f"{path}: not a CSV manifest ({err})") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+    if missing:
+        raise PhyslabError(f"{path}: missing column(s) {', '.join(missing)}; a manifest needs {', '.join(REQUIRED_COLUMNS)}")
+    for number, row in enumerate(rows, start=2):
+        if row["label"] not in LABELS:
+            raise PhyslabError(f"{path}: line {number}: label {row['label']!r} must be 'possible' or 'impossible'")
+    return rows
+
+
+def _clip_row(row: dict, curve: SurpriseCurve, pool: str) -> dict:
+    onset = _int_or_none(row.get("onset_frame"))
+    peak = curve.peak_frame()
+    return {
+        "clip": row["clip"],
+        "pair": row["pair"],
+        "label": row["label"],
+        "concept": row["concept"],
+        "violation": row.get("violation") or None,
+        "onset_frame": onset,
+        "surprise": curve.clip_surprise(pool),
+        "surprise_max": curve.clip_surprise("max"),
+        "surprise_mean": curve.clip_surprise("mean"),
+        "peak_frame": peak,
+        "peak_delay_s": None if onset is None else round((peak - onset) / curve.fps, 4),
+    }
+
+
+def _pairs(clip_rows: list[dict], manifest_rows: list[dict], folder: Path) -> tuple[list[tuple[dict, dict]], list[str]]:
+    """Complete pairs; a pair short of a label (in the manifest or unreadable) is reported."""
+    scored: dict[str, dict[str, dict]] = defaultdict(dict)
+    for row in clip_rows:
+        scored[row["pair"]][row["label"]] = row
+    listed: dict[str, set[str]] = defaultdict(set)
+    for row in manifest_rows:
+        listed[row["pair"]].add(row["label"])
+    errors, pairs = [], []
+    for pair, labels in listed.items():
+        if labels != set(LABELS):
+            errors.append(
+                f"{folder / 'manifest.csv'}: pair {pair!r} needs one possible and one impossible clip, has {sorted(labels)}"
+            )
+        elif set(scored[pair]) == set(LABELS):
+            pairs.append((scored[pair]["possible"], scored[pair]["impossible"]))
+    return pairs, errors
+
+
+def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict]) -> dict:
+    """Pairwise accuracy and AUROC, overall, per concept and per violation, and the onset-to-peak delay."""
+    summary = _metrics(pairs)
+    concepts = sorted({possible["concept"] for possible, _ in pairs})
+    summary["per_concept"] = {c: _metrics([p for p in pairs if p[0]["concept"] == c]) for c in concepts}
+    for concept, metrics in summary["per_concept"].items():
+        delays = [i["peak_delay_s"] for p, i in pairs if p["concept"] == concept and i["peak_delay_s"] is not None]
+        metrics["peak_delay_s"] = float(np.median(delays)) if delays else None
+    violations = sorted({i["violation"] for _, i in pairs if i.get("violation")})
+    if violations:  # physlab's sets name the edit, which tells apart the ways one concept can break
+        summary["per_violation"] = {v: _metrics([p for p in pairs if p[1].get("violation") == v]) for v in violations}
+    delays = [row["peak_delay_s"] for _, row in pairs if row["peak_delay_s"] is not None]
+    summary["peak_delay_s"] = {"median": float(np.median(delays)) if delays else None, "clips": len(delays)}
+    summary["clips"] = len(clip_rows)
+    return summary
+
+
+def _metrics(pairs: list[tuple[dict, dict]]) -> dict:
+    if not pairs:
+        return {"pairwise_accuracy": None, "auroc": None, "pairs": 0}
+    wins = [1.0 if i["surprise"] > p["surprise"] else 0.5 if i["surprise"] == p["surprise"] else 0.0 for p, i in pairs]
+    scores = [p["surprise"] for p, _ in pairs] + [i["surprise"] for _, i in pairs]
+    labels = [0] * len(pairs) + [1] * len(pairs)
+    return {"pairwise_accuracy": float(np.mean(wins)), "auroc": auroc(labels, scores), "pairs": len(pairs)}
+
+
+def auroc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
+    """Area under the ROC curve of scores for impossible (1) vs possible (0); None if one class."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores)) if len(set(labels)) == 2 else None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None

@@ -1,0 +1,261 @@
+"""Training a world model on possible events: one loop that reads like a recipe.
+
+`physlab train --data DIR --out RUN` on one process, or under
+`torchrun --nproc_per_node=2 -m physlab train ...` with DistributedDataParallel (gloo on
+CPU, NCCL on GPU). A run folder holds `model.safetensors` (+ `.json`), `state.safetensors`
+(optimizer and step, for resuming), `metrics.csv` and optional `snapshots/`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from physlab.dataset import read_shard, shard_files
+from physlab.errors import PhyslabError
+from physlab.files import atomic_path, write_json
+from physlab.model import TrainConfig, WorldModel, build_model, save_model
+from physlab.model.networks import MIN_CONTEXT
+
+METRIC_COLUMNS = [
+    "step",
+    "loss",
+    "prediction_loss",
+    "variance_loss",
+    "covariance_loss",
+    "latent_std",
+    "learning_rate",
+    "clips_per_second",
+    "collapse_warning",
+]
+COLLAPSE_STD = 0.05
+
+
+@dataclass
+class Clips:
+    """Training clips in memory: (N, T, H, W, 3) uint8 at the model's size and frame rate."""
+
+    frames: torch.Tensor
+
+    @property
+    def count(self) -> int:
+        return self.frames.shape[0]
+
+
+def load_clips(data: str | Path, image_size: int, fps: float) -> Clips:
+    """Every clip of a training folder, resized and resampled once, kept as uint8."""
+    parts = []
+    for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False):
+        shard = read_shard(path)
+        stride = max(1, round(shard.meta[0]["fps"] / fps))
+        frames = torch.from_numpy(shard.frames[:, ::stride])
+        if frames.shape[2] != image_size:
+            n, t = frames.shape[:2]
+            resized = F.interpolate(frames.flatten(0, 1).permute(0, 3, 1, 2).float(), size=image_size, mode="area")
+            frames = resized.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(n, t, image_size, image_size, 3)
+        parts.append(frames)
+    if not parts:
+        raise PhyslabError(f"{data}: the manifest lists no shards")
+    return Clips(torch.cat(parts))
+
+
+def sample_batch(
+    clips: Clips, batch_size: int, targets_per_clip: int, seed: int, step: int, rank: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Whole clips (B, T, 3, H, W) in [0, 1], and the frames (B, n) to predict in each.
+
+    Targets start at the second frame a prediction can be made for, so the model learns the
+    short, zero-padded contexts that scoring uses at the start of a clip. A pure function of
+    (seed, step, rank), so a resumed run sees the same data.
+    """
+    rng = np.random.default_rng([seed, step, rank])
+    steps = clips.frames.shape[1]
+    if steps <= MIN_CONTEXT:
+        raise PhyslabError(f"clips have {steps} frames at the model's rate; the model needs at least {MIN_CONTEXT + 1}")
+    index = torch.from_numpy(rng.integers(0, clips.count, batch_size))
+    count = min(targets_per_clip or steps, steps - MIN_CONTEXT)
+    chosen = np.stack([np.sort(rng.choice(np.arange(MIN_CONTEXT, steps), count, replace=False)) for _ in range(batch_size)])
+    frames = clips.frames[index]  # (B, T, H, W, 3)
+    if rng.random() < 0.5:  # mirrored worlds obey the same physics; it doubles the data for free
+        frames = frames.flip(3)
+    return frames.permute(0, 1, 4, 2, 3).float() / 255.0, torch.from_numpy(chosen)
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth."""
+    if step < config.warmup_steps:
+        return config.learning_rate * (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: bool = False, progress: bool = True) -> Path:
+    """Train on the clips in `data`, writing checkpoints to `out`; returns the model file."""
+    out = Path(out)
+    rank, world = _distributed()
+    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world))
+    state_path = out / "state.safetensors"
+    if state_path.exists() and not resume:
+        raise PhyslabError(f"{out}: holds a training run already; pass --resume to continue it, or pick a new folder")
+    clips = load_clips(data, config.model.image_size, config.model.fps)
+    model = build_model(config.model, seed=config.seed)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
+    start = _restore(state_path, model, optimizer, config) if resume and state_path.exists() else 0
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(
+            out / "config.json", {"train": config.model_dump(), "data": str(data), "clips": clips.count, "processes": world}
+        )
+        _truncate_metrics(out / "metrics.csv", start)
+    engine = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    bar = tqdm(
+        total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0, dynamic_ncols=True
+    )
+    started, elapsed_before = time.perf_counter(), _elapsed(out)
+    last_log = time.perf_counter()
+    for step in range(start, config.steps):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step)
+        frames, chosen = sample_batch(clips, config.batch_size, config.targets_per_clip, config.seed, step, rank)
+        loss, metrics = engine(frames, chosen)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        model.update_target()
+        now = time.perf_counter()
+        metrics |= {
+            "step": step + 1,
+            "loss": loss.item(),
+            "learning_rate": learning_rate(config, step),
+            "clips_per_second": config.batch_size * world / max(now - last_log, 1e-9),
+            "collapse_warning": int(metrics["latent_std"] < COLLAPSE_STD),
+        }
+        last_log = now
+        bar.update(1)
+        if rank != 0:
+            continue
+        _log(out / "metrics.csv", metrics)
+        if metrics["collapse_warning"] and (step + 1) % 50 == 0:
+            tqdm.write(f"warning: latents are collapsing (per-dimension std {metrics['latent_std']:.4f} < {COLLAPSE_STD})")
+        bar.set_postfix(loss=f"{metrics['loss']:.4f}", std=f"{metrics['latent_std']:.3f}")
+        done = step + 1
+        if done % config.checkpoint_every == 0 or done == config.steps:
+            seconds = elapsed_before + time.perf_counter() - started
+            _checkpoint(
+                out,
+                model,
+                optimizer,
+                config,
+                done,
+                {
+                    "clips_seen": done * config.batch_size * world,
+                    "train_seconds": round(seconds, 1),
+                    "training_clips": clips.count,
+                },
+            )
+        if config.snapshot_every and done % config.snapshot_every == 0:
+            save_model(
+                out / "snapshots" / f"step_{done:07d}.safetensors",
+                model,
+                {"step": done, "clips_seen": done * config.batch_size * world},
+            )
+    bar.close()
+    if world > 1:
+        dist.barrier()
+    return out / "model.safetensors"
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size); joins the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    if not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend, timeout=datetime.timedelta(seconds=120))
+    return dist.get_rank(), world
+
+
+def _checkpoint(
+    out: Path, model: WorldModel, optimizer: torch.optim.Optimizer, config: TrainConfig, step: int, info: dict
+) -> None:
+    """Model first, then the resumable state that points at it: a kill between the two loses nothing."""
+    save_model(out / "model.safetensors", model, {"step": step, **info})
+    tensors = {}
+    optimizer_state = optimizer.state_dict()
+    for index, values in optimizer_state["state"].items():
+        for key, value in values.items():
+            tensors[f"optimizer.{index}.{key}"] = value.detach().clone().contiguous()
+    for name, value in model.state_dict().items():
+        tensors[f"model.{name}"] = value.detach().clone().contiguous()
+    groups = optimizer_state["param_groups"]
+    metadata = {
+        "step": str(step),
+        "param_groups": json.dumps(groups),
+        "config": config.model_dump_json(),
+        "seconds": str(info["train_seconds"]),
+    }
+    with atomic_path(out / "state.safetensors") as temp:
+        save_file(tensors, str(temp), metadata=metadata)
+
+
+def _restore(path: Path, model: WorldModel, optimizer: torch.optim.Optimizer, config: TrainConfig) -> int:
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    recorded = TrainConfig.model_validate_json(metadata["config"])
+    scoring_only = {"surprise_horizon"}  # changes how a model is scored, not how it is trained
+    if recorded.model.model_dump(exclude=scoring_only) != config.model.model_dump(exclude=scoring_only):
+        raise PhyslabError(f"{path}: was trained with another model config; resume with the same config")
+    tensors = load_file(str(path))
+    model.load_state_dict({k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")})
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": json.loads(metadata["param_groups"])})
+    return int(metadata["step"])
+
+
+def _elapsed(out: Path) -> float:
+    path = out / "state.safetensors"
+    if not path.exists():
+        return 0.0
+    with safe_open(str(path), framework="pt") as handle:
+        return float(handle.metadata().get("seconds", 0.0))
+
+
+def _log(path: Path, metrics: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS, extrasaction="ignore")
+        if new:
+            writer.writeheader()
+        writer.writerow({key: metrics.get(key, "") for key in METRIC_COLUMNS})
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop rows logged after the checkpoint a run resumes from, so the log has each step once."""
+    if not path.exists():
+        return
+    with open(path, newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= step]
+    with atomic_path(path) as temp, open(temp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,0 +1,78 @@
+"""Scoring what people bring: loose video files, or a stimulus set packed as a zip.
+
+Uploads arrive as bytes with a file name. Each video is scored on its own terms (a bad one is
+reported and the others still scored), and a zip is unpacked safely (no paths outside the
+folder, a cap on the unpacked size) before the usual `evaluate`.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from physlab.errors import PhyslabError
+from physlab.model import WorldModel
+from physlab.surprise import Evaluation, SurpriseCurve, evaluate, score_videos
+from physlab.video import read_video
+
+MAX_UNPACKED_BYTES = 2 * 1024**3
+
+
+def score_files(files: list[tuple[str, bytes]], model: WorldModel) -> tuple[list[SurpriseCurve], list[str]]:
+    """Surprise curves of uploaded videos (name, bytes), and one error line per file that failed."""
+    videos, errors = [], []
+    with tempfile.TemporaryDirectory(prefix="physlab-upload-") as temp:
+        for index, (name, data) in enumerate(files):
+            # The decoder picks the format from the suffix, so keep it; the index keeps names apart.
+            path = Path(temp) / f"{index:04d}{PurePosixPath(name).suffix.lower()}"
+            path.write_bytes(data)
+            try:
+                frames, fps = read_video(path)
+            except PhyslabError as err:
+                errors.append(str(err).replace(str(path), name))
+                continue
+            videos.append((name, frames, fps))
+    curves: list[SurpriseCurve] = []
+    for video in videos:  # one at a time, so one clip too short for the model spoils no other
+        try:
+            curves.extend(score_videos(model, [video]))
+        except PhyslabError as err:
+            errors.append(str(err))
+    return curves, errors
+
+
+def unpack_stimulus_set(data: bytes, into: str | Path, name: str = "upload.zip") -> Path:
+    """Unpack a zipped stimulus set into `into`; returns the folder that holds its manifest.csv."""
+    into = Path(into)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise PhyslabError(f"{name}: not a zip file") from None
+    with archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
+            raise PhyslabError(f"{name}: unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GB")
+        for member in members:
+            parts = PurePosixPath(member.filename).parts
+            if member.filename.startswith("/") or ".." in parts:
+                raise PhyslabError(f"{name}: member {member.filename!r} points outside the set")
+        try:
+            archive.extractall(into)
+        except (zipfile.BadZipFile, OSError) as err:
+            raise PhyslabError(f"{name}: cannot unpack ({err})") from None
+    manifests = sorted(into.rglob("manifest.csv"), key=lambda path: len(path.parts))
+    if not manifests:
+        raise PhyslabError(f"{name}: holds no manifest.csv (a stimulus set lists its clips in one)")
+    return manifests[0].parent
+
+
+def evaluate_zip(data: bytes, model: WorldModel, name: str = "upload.zip") -> Evaluation:
+    """Evaluate a zipped stimulus set; unpacked into a temporary folder that is removed after."""
+    with tempfile.TemporaryDirectory(prefix="physlab-set-") as temp:
+        folder = unpack_stimulus_set(data, temp, name)
+        evaluation = evaluate(folder, model)
+    evaluation.errors[:] = [error.replace(str(folder), name) for error in evaluation.errors]
+    evaluation.summary["errors"] = evaluation.errors
+    return evaluation

@@ -1,0 +1,200 @@
+"""The world models: shapes, losses, EMA, a short training run, checkpoints, resume, DDP."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import physlab.train
+from physlab.errors import PhyslabError
+from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
+from physlab.model.jepa import vicreg_terms
+from physlab.model.networks import MIN_CONTEXT, context_windows, horizon_targets, windows_at
+from physlab.train import train
+
+TINY = ModelConfig(
+    image_size=32, latent_dim=16, channels=(8, 16, 16), context=4, predictor_width=32, predictor_blocks=1, expander_dim=32
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    from physlab.dataset import write_training_set
+    from physlab.families import load_families
+
+    out = tmp_path_factory.mktemp("data")
+    write_training_set(out, load_families("inertia,gravity_drop"), 12, seed=1, size=32, frames=24, shard_size=6, progress=False)
+    return out
+
+
+def _tiny_config(steps=30, **changes):
+    config = load_train_config(preset="tiny")
+    return config.model_copy(update={"steps": steps, "threads": 1, **changes})
+
+
+@pytest.mark.parametrize("kind", ["jepa", "pixel"])
+def test_loss_and_surprise_shapes(kind):
+    model = build_model(TINY.model_copy(update={"kind": kind}))
+    frames = torch.rand(3, 10, 3, 32, 32)
+    chosen = torch.tensor([[2, 5, 9], [3, 4, 8], [2, 3, 4]])  # frame 9 has no frame 9 + 1: the mask drops it
+    loss, metrics = model.loss(frames, chosen)
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    assert metrics["latent_std"] > 0
+    curve = model.surprise(torch.rand(2, 12, 3, 32, 32))
+    assert curve.shape == (2, 12)
+    assert torch.isnan(curve[:, :MIN_CONTEXT]).all() and torch.isfinite(curve[:, MIN_CONTEXT:]).all()
+
+
+def test_context_windows_pad_the_start_of_a_clip():
+    latents = torch.arange(6.0).reshape(1, 6, 1, 1, 1)
+    windows, valid = context_windows(latents, 3)
+    assert windows.shape == (1, 6, 3, 1, 1, 1)
+    assert windows[0, 4, :, 0, 0, 0].tolist() == [1.0, 2.0, 3.0]  # frame 4 is predicted from frames 1-3
+    assert valid[1].tolist() == [False, False, True] and valid[4].all()
+
+
+def test_training_predicts_from_the_same_windows_as_scoring():
+    latents = torch.randn(2, 7, 3, 2, 2)
+    chosen = torch.tensor([[2, 6], [3, 4]])
+    windows, valid = windows_at(latents, 4, chosen)
+    all_windows, all_valid = context_windows(latents, 4)
+    assert torch.equal(windows[1], all_windows[0, 6]) and torch.equal(windows[2], all_windows[1, 3])
+    assert torch.equal(valid[0], all_valid[2])
+    targets, inside = horizon_targets(latents, chosen, 2)
+    assert torch.equal(targets[0, 1], latents[0, 3]) and inside[1].tolist() == [True, False]
+
+
+def test_missing_context_frames_do_not_matter():
+    model = build_model(TINY).eval()
+    frames = torch.rand(1, TINY.context + TINY.horizon, 3, 32, 32)
+    latents = model.encode(frames)[:, : TINY.context]
+    valid = torch.tensor([[False, False, True, True]])
+    noisy = latents.clone()
+    noisy[:, :2] = torch.randn_like(noisy[:, :2])
+    assert torch.equal(model.predictor(latents, valid), model.predictor(noisy, valid))
+
+
+def test_surprise_is_causal():
+    model = build_model(TINY).eval()
+    frames = torch.rand(1, 12, 3, 32, 32)
+    changed = frames.clone()
+    changed[:, 9:] = torch.rand(1, 3, 3, 32, 32)
+    before, after = model.surprise(frames), model.surprise(changed)
+    assert torch.equal(before[:, MIN_CONTEXT:9], after[:, MIN_CONTEXT:9])
+    assert not torch.equal(before[:, 9:], after[:, 9:])
+
+
+@pytest.mark.parametrize("kind", ["jepa", "pixel"])
+def test_surprise_can_score_predictions_made_further_ahead(kind):
+    config = TINY.model_copy(update={"kind": kind, "horizon": 3})
+    near = build_model(config).eval()
+    far = build_model(config.model_copy(update={"surprise_horizon": 3})).eval()
+    frames = torch.rand(2, 12, 3, 32, 32)
+    a, b = near.surprise(frames), far.surprise(frames)
+    assert torch.isnan(b[:, : MIN_CONTEXT + 2]).all() and torch.isfinite(b[:, MIN_CONTEXT + 2 :]).all()
+    assert not torch.allclose(a[:, MIN_CONTEXT + 2 :], b[:, MIN_CONTEXT + 2 :])
+    with pytest.raises(ValueError, match="surprise_horizon 4"):
+        config.model_copy(update={"surprise_horizon": 4}).model_validate(config.model_dump() | {"surprise_horizon": 4})
+
+
+def test_ema_target_moves_towards_the_online_encoder():
+    model = build_model(TINY.model_copy(update={"ema_momentum": 0.9}))
+    with torch.no_grad():
+        for p in model.encoder.parameters():
+            p.add_(1.0)
+    target_before = [p.clone() for p in model.target_encoder.parameters()]
+    model.update_target()
+    for before, target, online in zip(target_before, model.target_encoder.parameters(), model.encoder.parameters()):
+        assert torch.allclose(target, 0.9 * before + 0.1 * online)
+    assert not any(p.requires_grad for p in model.target_encoder.parameters())
+
+
+def test_vicreg_terms_punish_collapse():
+    collapsed = torch.zeros(64, 8) + 0.001 * torch.randn(64, 8)
+    spread = torch.randn(64, 8)
+    assert vicreg_terms(collapsed)[0] > 0.9 > vicreg_terms(spread)[0]
+    correlated = torch.randn(64, 1).repeat(1, 8)
+    assert vicreg_terms(correlated)[1] > vicreg_terms(spread)[1]
+
+
+def test_training_reduces_the_loss_and_logs_metrics(tiny_data, tmp_path):
+    train(tiny_data, tmp_path / "run", _tiny_config(steps=40), progress=False)
+    import csv
+
+    with open(tmp_path / "run" / "metrics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["step"]) for r in rows] == list(range(1, 41))
+    losses = [float(r["loss"]) for r in rows]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5])
+    assert all(float(r["latent_std"]) > 0 for r in rows)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    model = build_model(TINY).eval()
+    save_model(tmp_path / "m.safetensors", model, {"step": 3})
+    loaded = load_model(tmp_path / "m.safetensors")
+    frames = torch.rand(1, 10, 3, 32, 32)
+    for (name, saved), (_, restored) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(saved, restored), name
+    # channels-last inference weights reorder the float sums; the values agree to rounding
+    torch.testing.assert_close(model.surprise(frames), loaded.surprise(frames), rtol=1e-5, atol=1e-6, equal_nan=True)
+    assert (tmp_path / "m.json").exists()
+
+
+def test_resume_after_a_kill_loses_nothing(tiny_data, tmp_path, monkeypatch):
+    straight = tmp_path / "straight"
+    train(tiny_data, straight, _tiny_config(steps=20), progress=False)
+    resumed = tmp_path / "resumed"
+    real_batch = physlab.train.sample_batch
+
+    def killed_at_step_12(clips, batch_size, targets, seed, step, rank):
+        if step == 12:  # two steps after the checkpoint at 10: those two are lost and redone
+            raise KeyboardInterrupt
+        return real_batch(clips, batch_size, targets, seed, step, rank)
+
+    monkeypatch.setattr(physlab.train, "sample_batch", killed_at_step_12)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_data, resumed, _tiny_config(steps=20), progress=False)
+    monkeypatch.setattr(physlab.train, "sample_batch", real_batch)
+    with pytest.raises(PhyslabError, match="pass --resume"):
+        train(tiny_data, resumed, _tiny_config(steps=20), progress=False)
+    train(tiny_data, resumed, _tiny_config(steps=20), resume=True, progress=False)
+    a, b = load_model(straight / "model.safetensors"), load_model(resumed / "model.safetensors")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.equal(x, y), name
+    assert (resumed / "metrics.csv").read_text().count("\n") == 21
+
+
+def test_unreadable_models_are_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model at all")
+    with pytest.raises(PhyslabError, match="not a readable physlab model"):
+        load_model(bad)
+    with pytest.raises(PhyslabError, match="no such model file"):
+        load_model(tmp_path / "missing.safetensors")
+
+
+def test_untrained_and_bundled_names():
+    untrained = load_model("untrained")
+    assert untrained.config.kind == "jepa"
+    frames = torch.rand(1, 10, 3, 64, 64)
+    again = load_model("untrained").surprise(frames)
+    torch.testing.assert_close(untrained.surprise(frames), again, rtol=0, atol=0, equal_nan=True)
+
+
+@pytest.mark.slow
+def test_distributed_training_on_two_processes(tiny_data, tmp_path):
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
+    out = tmp_path / "ddp"
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    command = [torchrun, "--standalone", "--nproc_per_node=2", "-m", "physlab", "train",
+               "--data", str(tiny_data), "--out", str(out), "--preset", "tiny", "--steps", "6", "--quiet"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (out / "model.safetensors").exists()
+    assert '"processes": 2' in (out / "config.json").read_text()
+    assert load_model(out / "model.safetensors").config.context == 4
