@@ -10,6 +10,14 @@ from physlab.model import WorldModel, load_model
 from physlab.surprise import score_videos
 from physlab.video import encode_mp4
 
+
+def show_twins(shown: dict, bold: bool = True) -> None:
+    """The possible clip and its impossible twin side by side, looping."""
+    for column, label in zip(st.columns(2), ("possible", "impossible")):
+        column.markdown(f"**{label.capitalize()}**" if bold else label.capitalize())
+        column.video(shown[f"{label}_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
+
+
 MODELS = {"jepa": "bundled JEPA", "pixel": "pixel-space predictor", "untrained": "untrained encoder"}
 TWIN_COLORS = {"possible": "#2b8cbe", "impossible": "#e34a33"}
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import physlab
-from dashboard.cache import MODELS, model_picker, scored_pair
+from dashboard.cache import MODELS, model_picker, scored_pair, show_twins
 from dashboard.charts import curve_table, twin_curves
 from physlab.designer import export_zip, family_yaml, fix, knobs
 
@@ -54,11 +54,7 @@ with preview:
             st.error(str(err))
             st.stop()
     st.markdown(f"**{shown['violation'].replace('_', ' ')}**, onset at frame {shown['onset']}")
-    left, right = st.columns(2)
-    left.markdown("Possible")
-    left.video(shown["possible_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
-    right.markdown("Impossible")
-    right.video(shown["impossible_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
+    show_twins(shown, bold=False)
     table = curve_table(shown["curves"], shown["fps"])
     st.altair_chart(twin_curves(table, shown["onset"], None, MODELS[model_name]), width="stretch")
 

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import physlab
-from dashboard.cache import MODELS, model_picker, scored_pair
+from dashboard.cache import MODELS, model_picker, scored_pair, show_twins
 from dashboard.charts import curve_table, peak_bars, twin_curves
 
 SIZE = 128
@@ -44,11 +44,7 @@ with st.spinner("Simulating, rendering and scoring the pair..."):
 
 onset, fps = shown["onset"], shown["fps"]
 st.subheader(f"{shown['concept']}: {shown['violation'].replace('_', ' ')}")
-possible_column, impossible_column = st.columns(2)
-possible_column.markdown("**Possible**")
-possible_column.video(shown["possible_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
-impossible_column.markdown("**Impossible**")
-impossible_column.video(shown["impossible_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
+show_twins(shown)
 st.markdown(f"Violation onset: frame **{onset}** ({onset / fps:.2f} s); the clips run {shown['frames'] / fps:.1f} s.")
 
 table = curve_table(shown["curves"], fps)

@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from physlab.errors import PhyslabError
 from physlab.families import load_families
-from physlab.files import atomic_path, exclusive_folder, write_csv, write_json
+from physlab.files import atomic_path, exclusive_folder, read_yaml_mapping, write_csv, write_json
 from physlab.surprise import SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
@@ -151,12 +150,12 @@ class Experiment(_Strict):
 def training_config(plan: TrainingSpec):
     """The training config a `train:` entry asks for: its preset, with its overrides, checked."""
     from physlab.model import load_train_config
-    from physlab.model.config import TrainConfig
+    from physlab.model.config import TrainConfig, merge_config
 
     config = load_train_config(preset=plan.preset)
     overrides = {**plan.config, **({"steps": plan.steps} if plan.steps else {})}
     try:
-        config = TrainConfig.model_validate(_merge(config.model_dump(), overrides))
+        config = TrainConfig.model_validate(merge_config(config.model_dump(), overrides))
     except ValidationError as err:
         error = err.errors()[0]
         raise PhyslabError(f"train.config.{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
@@ -173,14 +172,7 @@ class ExperimentResult:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; errors name the file and the field."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise PhyslabError(f"{path}: cannot read experiment file ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise PhyslabError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise PhyslabError(f"{path}: an experiment must be a YAML mapping")
+    data = read_yaml_mapping(path, "an experiment")
     try:
         return Experiment.model_validate({**data, "source": str(path)})
     except ValidationError as err:
@@ -483,10 +475,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
-
-
-def _merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
-    return merged

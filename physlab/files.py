@@ -1,4 +1,4 @@
-"""Safe writes: atomic file replacement and one writer per output folder."""
+"""Files: atomic replacement, one writer per output folder, and YAML mappings read with clear errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from physlab.errors import PhyslabError
+
+
+def read_yaml_mapping(path: str | Path, what: str, *, empty_ok: bool = False) -> dict:
+    """The mapping in a YAML file; `what` ("a scene family") names it in one-line errors.
+
+    Errors name the file and, for bad YAML, the line and column.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise PhyslabError(f"{path}: cannot read {what.split(' ', 1)[1]} file ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise PhyslabError(f"{path}: not valid YAML{where}: {problem}") from None
+    if data is None and empty_ok:
+        return {}
+    if not isinstance(data, dict):
+        raise PhyslabError(f"{path}: {what} must be a YAML mapping, got {type(data).__name__}")
+    return data
 
 
 @contextlib.contextmanager

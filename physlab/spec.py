@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from physlab.errors import PhyslabError
+from physlab.files import read_yaml_mapping
 
 SHAPES = ("box", "sphere", "cylinder", "racecar", "duck", "soccerball", "teddy")
 DETECTORS = ("occluded", "leaves_support", "apex", "contact", "frame")
@@ -260,17 +260,7 @@ class Family(_Strict):
 def load_family_file(path: str | Path) -> Family:
     """Read and validate one family file; errors name the file, the field and what is allowed."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise PhyslabError(f"{path}: cannot read scene file ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise PhyslabError(f"{path}: not valid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise PhyslabError(f"{path}: a scene family must be a YAML mapping, got {type(data).__name__}")
+    data = read_yaml_mapping(path, "a scene family")
     try:
         return Family.model_validate({**data, "source": str(path)})
     except ValidationError as err:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from physlab.errors import PhyslabError
+from physlab.files import read_yaml_mapping
 
 
 class ModelConfig(BaseModel):
@@ -116,15 +116,9 @@ def load_train_config(path: str | Path | None = None, preset: str | None = None)
     if preset is not None:
         if preset not in PRESETS:
             raise PhyslabError(f"unknown preset {preset!r}; presets: {', '.join(PRESETS)}")
-        data = _merge(data, PRESETS[preset])
+        data = merge_config(data, PRESETS[preset])
     if path is not None:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text()) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise PhyslabError(f"{path}: cannot read training config ({err})") from None
-        if not isinstance(loaded, dict):
-            raise PhyslabError(f"{path}: a training config must be a YAML mapping")
-        data = _merge(data, loaded)
+        data = merge_config(data, read_yaml_mapping(path, "a training config", empty_ok=True))
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as err:
@@ -133,8 +127,9 @@ def load_train_config(path: str | Path | None = None, preset: str | None = None)
         raise PhyslabError(f"{path or preset}: field {where}: {error['msg']}") from None
 
 
-def _merge(base: dict, override: dict) -> dict:
+def merge_config(base: dict, override: dict) -> dict:
+    """`override` on top of `base`, nested mappings merged key by key."""
     merged = dict(base)
     for key, value in override.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = merge_config(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
     return merged

@@ -20,7 +20,9 @@ from physlab.model.networks import (
     MIN_CONTEXT,
     FrameEncoder,
     TemporalPredictor,
+    encode_clips,
     horizon_targets,
+    latent_std,
     masked_mean,
     pool_space,
     scoring_windows,
@@ -43,10 +45,8 @@ class JEPA(nn.Module):
         )
 
     def encode(self, frames: torch.Tensor, encoder: nn.Module | None = None) -> torch.Tensor:
-        """(B, T, 3, H, W) -> (B, T, D, g, g)."""
-        batch, steps = frames.shape[:2]
-        latents = (encoder or self.encoder)(frames.flatten(0, 1))
-        return latents.reshape(batch, steps, *latents.shape[1:])
+        """(B, T, 3, H, W) -> (B, T, D, g, g), by the online encoder unless told another."""
+        return encode_clips(encoder or self.encoder, frames)
 
     @torch.no_grad()
     def targets(self, frames: torch.Tensor, online: torch.Tensor | None = None) -> torch.Tensor:
@@ -127,9 +127,3 @@ def vicreg_terms(embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     off_diagonal = cov - torch.diag(torch.diag(cov))
     covariance = off_diagonal.pow(2).sum() / dim
     return variance, covariance
-
-
-def latent_std(latents: torch.Tensor) -> float:
-    """The collapse monitor: mean over dimensions of each latent dimension's std across samples."""
-    flat = latents.detach().permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])
-    return flat.std(dim=0).mean().item()

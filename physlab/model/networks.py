@@ -86,6 +86,19 @@ class TemporalPredictor(nn.Module):
         return out.reshape(batch, self.horizon, self.out_dim, height, width)
 
 
+def encode_clips(encoder: nn.Module, frames: torch.Tensor) -> torch.Tensor:
+    """Every frame of every clip through a frame encoder: (B, T, 3, H, W) -> (B, T, D, g, g)."""
+    batch, steps = frames.shape[:2]
+    latents = encoder(frames.flatten(0, 1))
+    return latents.reshape(batch, steps, *latents.shape[1:])
+
+
+def latent_std(latents: torch.Tensor) -> float:
+    """The collapse monitor: mean over dimensions of each latent dimension's std across samples."""
+    flat = latents.detach().permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])
+    return flat.std(dim=0).mean().item()
+
+
 MIN_CONTEXT = 2  # frames a prediction needs at least: one for position, one more for velocity
 
 

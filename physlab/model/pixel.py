@@ -15,7 +15,9 @@ from physlab.model.networks import (
     MIN_CONTEXT,
     FrameEncoder,
     TemporalPredictor,
+    encode_clips,
     horizon_targets,
+    latent_std,
     masked_mean,
     pool_space,
     scoring_windows,
@@ -40,12 +42,6 @@ class PixelPredictor(nn.Module):
             nn.Conv2d(c1, 3, 3, padding=1),
         )
 
-    def _encode(self, frames: torch.Tensor) -> torch.Tensor:
-        """(B, T, 3, H, W) -> (B, T, D, g, g)."""
-        batch, steps = frames.shape[:2]
-        latents = self.encoder(frames.flatten(0, 1))
-        return latents.reshape(batch, steps, *latents.shape[1:])
-
     def _decode(self, latents: torch.Tensor) -> torch.Tensor:
         lead = latents.shape[:-3]
         return torch.sigmoid(self.decoder(latents.flatten(0, len(lead) - 1))).reshape(*lead, 3, *self._size())
@@ -55,12 +51,11 @@ class PixelPredictor(nn.Module):
 
     def loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips, as the JEPA's: decode frames `chosen` (B, n) and the next ones."""
-        latents = self._encode(frames)
+        latents = encode_clips(self.encoder, frames)
         windows, valid = windows_at(latents, self.config.context, chosen)
         wanted, inside = horizon_targets(frames, chosen, self.config.horizon)
         loss = masked_mean((self._decode(self.predictor(windows, valid)) - wanted).pow(2), inside)
-        flat = latents.detach().permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])
-        return loss, {"prediction_loss": loss.item(), "latent_std": flat.std(dim=0).mean().item()}
+        return loss, {"prediction_loss": loss.item(), "latent_std": latent_std(latents)}
 
     def update_target(self) -> None:
         """No target encoder: a generative model predicts the pixels themselves."""
@@ -74,7 +69,7 @@ class PixelPredictor(nn.Module):
         ahead = self.config.surprise_horizon
         if steps < MIN_CONTEXT + ahead:
             return surprise
-        latents = self._encode(frames)
+        latents = encode_clips(self.encoder, frames)
         windows, valid, first = scoring_windows(latents, self.config.context, ahead)
         predicted = self._decode(self.predictor(windows, valid)[:, ahead - 1 : ahead])
         count = steps - first
