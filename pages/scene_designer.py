@@ -63,14 +63,17 @@ st.subheader("Export")
 pairs_column, size_column, button_column = st.columns(3, vertical_alignment="bottom")
 pairs = pairs_column.number_input("Pairs", min_value=1, max_value=200, value=4, key="export_pairs")
 size = size_column.selectbox("Size (px)", [64, 128, 256], index=1, key="export_size")
+# The zip belongs to the design it was made from; a changed design hides it rather than offer a stale one.
+export_key = (family_yaml(designed), int(pairs), int(seed), size)
 if button_column.button("Make the stimulus set", type="primary"):
     with st.spinner(f"Making {pairs} pairs..."):
         try:
-            st.session_state.export = (f"{family_name}_designed.zip", export_zip(designed, int(pairs), seed=int(seed), size=size))
+            zipped = export_zip(designed, int(pairs), seed=int(seed), size=size)
+            st.session_state.export = (export_key, f"{family_name}_designed.zip", zipped)
         except physlab.PhyslabError as err:
             st.error(str(err))
-if "export" in st.session_state:
-    name, data = st.session_state.export
+if st.session_state.get("export", (None,))[0] == export_key:
+    _, name, data = st.session_state.export
     st.download_button(f"Download {name} ({len(data) / 1e6:.1f} MB)", data, file_name=name, mime="application/zip")
 st.download_button("Download the designed family (YAML)", family_yaml(designed), file_name=f"{family_name}_designed.yaml")
 with st.expander("The designed family's YAML"):

@@ -15,20 +15,32 @@ from physlab.uploads import evaluate_zip, score_files
 
 VIDEO_TYPES = ["mp4", "avi", "gif", "webm", "npz", "mov", "mkv"]
 
+
+# Every widget change reruns the page; uploads are scored once per (bytes, model), not on every rerun.
+@st.cache_data(max_entries=8, show_spinner=False)
+def scored_uploads(files: tuple[tuple[str, bytes], ...], model_name: str) -> tuple[list, list[str]]:
+    return score_files(list(files), world_model(model_name))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def evaluated_zip(data: bytes, name: str, model_name: str):
+    return evaluate_zip(data, world_model(model_name), name)
+
+
 st.title("Your videos")
 st.caption(
     "Bring clips from anywhere: any size and frame rate (they are resized and resampled to the model's), at least "
     "a few frames. Or a zipped stimulus set with a manifest.csv (clip, pair, label, concept) for pairwise accuracy."
 )
+
 model_name = model_picker()
-model = world_model(model_name)
 clips_tab, set_tab = st.tabs(["Clips", "Stimulus set (zip)"])
 
 with clips_tab:
     uploads = st.file_uploader("Videos", type=VIDEO_TYPES, accept_multiple_files=True, key="videos")
     if uploads:
         with st.spinner(f"Scoring {len(uploads)} clip(s)..."):
-            curves, errors = score_files([(upload.name, upload.getvalue()) for upload in uploads], model)
+            curves, errors = scored_uploads(tuple((upload.name, upload.getvalue()) for upload in uploads), model_name)
         for error in errors:
             st.warning(error)
         if curves:
@@ -54,7 +66,7 @@ with set_tab:
     if upload is not None:
         with st.spinner(f"Evaluating {upload.name} with the {MODELS[model_name]}..."):
             try:
-                evaluation = evaluate_zip(upload.getvalue(), model, upload.name)
+                evaluation = evaluated_zip(upload.getvalue(), upload.name, model_name)
             except physlab.PhyslabError as err:
                 st.error(str(err))
                 st.stop()

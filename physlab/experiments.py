@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from physlab.errors import PhyslabError
+from physlab.errors import PhyslabError, describe_validation
 from physlab.families import load_families
 from physlab.files import atomic_path, exclusive_folder, read_yaml_mapping, write_csv, write_json
 from physlab.surprise import SurpriseCurve, evaluate
@@ -157,8 +157,7 @@ def training_config(plan: TrainingSpec):
     try:
         config = TrainConfig.model_validate(merge_config(config.model_dump(), overrides))
     except ValidationError as err:
-        error = err.errors()[0]
-        raise PhyslabError(f"train.config.{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
+        raise PhyslabError(describe_validation(err, prefix="train.config.")) from None
     return config.model_copy(update={"snapshot_every": max(1, math.ceil(config.steps / plan.checkpoints))})
 
 
@@ -176,12 +175,7 @@ def load_experiment(path: str | Path) -> Experiment:
     try:
         return Experiment.model_validate({**data, "source": str(path)})
     except ValidationError as err:
-        error = err.errors()[0]
-        where = ".".join(str(part) for part in error["loc"] if not str(part).startswith("function-"))
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field"
-        raise PhyslabError(f"{path}: field {where or '(top level)'}: {message}") from None
+        raise PhyslabError(f"{path}: {describe_validation(err, hidden=lambda part: part.startswith('function-'))}") from None
 
 
 def run_experiment(

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from physlab.errors import PhyslabError
+from physlab.errors import PhyslabError, describe_validation
 from physlab.files import read_yaml_mapping
 
 SHAPES = ("box", "sphere", "cylinder", "racecar", "duck", "soccerball", "teddy")
@@ -264,23 +264,15 @@ def load_family_file(path: str | Path) -> Family:
     try:
         return Family.model_validate({**data, "source": str(path)})
     except ValidationError as err:
-        raise PhyslabError(f"{path}: {_describe(err)}") from None
-
-
-def _describe(err: ValidationError) -> str:
-    """The most telling of pydantic's errors: our own checks before 'not a number' ones."""
-    errors = err.errors()
-    error = next((e for e in errors if e["type"] in ("value_error", "extra_forbidden")), errors[0])
-    # Drop union-branch tags ('float', 'tuple[float, float]', 'ScalarChoice') from the path.
-    where = ".".join(str(part) for part in error["loc"] if isinstance(part, int) or not _is_union_tag(part))
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = f"unknown field; allowed here: {', '.join(_allowed_fields(error['loc']))}"
-    return f"field {where or '(top level)'}: {message}"
+        raise PhyslabError(f"{path}: {describe_validation(err, hidden=_is_union_tag, unknown=_unknown_field)}") from None
 
 
 def _is_union_tag(part: str) -> bool:
     return part in ("float", "int", "str", "bool", "ScalarChoice", "ShapeChoice", "ColorChoice") or "[" in part or "-" in part
+
+
+def _unknown_field(loc: tuple) -> str:
+    return f"unknown field; allowed here: {', '.join(_allowed_fields(loc))}"
 
 
 def _allowed_fields(loc: tuple) -> list[str]:

@@ -19,7 +19,6 @@ import torch
 from physlab.clips import Clip
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel, load_model
-from physlab.model.networks import MIN_CONTEXT
 from physlab.video import read_video, resample
 
 REQUIRED_COLUMNS = ("clip", "pair", "label", "concept")
@@ -60,13 +59,13 @@ def score_videos(
     """Surprise curves of (name, frames (T, H, W, 3) uint8, fps) videos, batched by length.
 
     `precision`: "float32", "bfloat16", or "auto" (bfloat16 where the CPU computes it natively:
-    about 1.7x faster, with the same AUROC on physlab's validation pairs and a few near-ties flipped).
+    about 1.5x faster, with the same AUROC on physlab's validation pairs and a few near-ties flipped).
     """
     fast = _use_bfloat16(precision)
     config = model.config
     prepared = [(name, *resample(frames, fps, config.fps, config.image_size), fps) for name, frames, fps in videos]
     for name, frames, _, _ in prepared:
-        needed = MIN_CONTEXT + config.surprise_horizon
+        needed = config.first_scored_frame + 1
         if len(frames) < needed:
             raise PhyslabError(f"{name}: too short for the model ({needed} frames at {config.fps:g} fps are needed)")
     by_length: dict[int, list[int]] = defaultdict(list)

@@ -69,9 +69,13 @@ def test_scene_designer_pins_a_parameter_and_exports_a_set():
     app.number_input(key="export_pairs").set_value(1).run()
     next(b for b in app.button if b.label == "Make the stimulus set").click().run()
     assert not app.exception
-    name, data = app.session_state.export
+    _, name, data = app.session_state.export
     members = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "support_car/manifest.csv" in members and sum(m.endswith(".mp4") for m in members) == 2
+    downloads = [b.label for b in app.get("download_button")]
+    assert any(name in label for label in downloads)
+    slider.set_value(1.7).run()  # a changed design must not offer the zip of the old one
+    assert not any(name in b.label for b in app.get("download_button"))
 
 
 def test_your_videos_scores_good_clips_and_reports_bad_ones(clip_mp4):

@@ -101,6 +101,39 @@ def test_surprise_can_score_predictions_made_further_ahead(kind):
         config.model_copy(update={"surprise_horizon": 4}).model_validate(config.model_dump() | {"surprise_horizon": 4})
 
 
+@pytest.mark.parametrize("kind", ["jepa", "pixel"])
+def test_surprise_can_combine_every_horizon(kind):
+    config = TINY.model_copy(update={"kind": kind, "horizon": 3})
+    frames = torch.rand(2, 12, 3, 32, 32)
+    single = [build_model(config.model_copy(update={"surprise_horizon": k})).eval().surprise(frames) for k in (1, 2, 3)]
+    for how, reduce in (("max", torch.amax), ("mean", torch.mean)):
+        combined = build_model(config.model_copy(update={"surprise_horizon": 3, "surprise_horizons": how})).eval()
+        curve = combined.surprise(frames)
+        assert torch.isnan(curve[:, :MIN_CONTEXT]).all() and torch.isfinite(curve[:, MIN_CONTEXT:]).all()
+        # From the frame every horizon reaches, it is the max (mean) of the single-horizon curves.
+        full = MIN_CONTEXT + 2
+        assert torch.allclose(curve[:, full:], reduce(torch.stack(single)[:, :, full:], dim=0), atol=1e-5)
+        assert torch.allclose(curve[:, MIN_CONTEXT], single[0][:, MIN_CONTEXT], atol=1e-5)  # only 1 ahead reaches it
+        assert combined.config.first_scored_frame == MIN_CONTEXT
+
+
+def test_beta_nll_gives_the_mean_the_gradient_of_squared_error():
+    model = build_model(TINY)
+    dim = TINY.latent_dim
+    predicted = torch.randn(3, 2, dim + 1, 4, 4)
+    predicted[:, :, dim] = 2.0  # a large predicted variance, which plain NLL lets damp the mean's gradient
+    targets = torch.randn(3, 2, dim, 4, 4)
+    grads = {}
+    for beta in (0.0, 1.0):
+        leaf = predicted.clone().requires_grad_(True)
+        model._energy(leaf, targets, beta).sum().backward()
+        grads[beta] = leaf.grad[:, :, :dim]
+    squared = predicted[:, :, :dim].clone().requires_grad_(True)
+    (0.5 * (squared - targets).pow(2).mean(dim=2)).sum().backward()
+    assert torch.allclose(grads[1.0], squared.grad, atol=1e-6)
+    assert torch.allclose(grads[0.0], squared.grad * torch.exp(torch.tensor(-2.0)), atol=1e-6)
+
+
 def test_ema_target_moves_towards_the_online_encoder():
     model = build_model(TINY.model_copy(update={"ema_momentum": 0.9}))
     with torch.no_grad():

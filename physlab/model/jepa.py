@@ -17,15 +17,16 @@ from torch import nn
 
 from physlab.model.config import ModelConfig
 from physlab.model.networks import (
-    MIN_CONTEXT,
     FrameEncoder,
     TemporalPredictor,
+    combine_horizons,
     encode_clips,
+    horizon_surprise,
     horizon_targets,
     latent_std,
     masked_mean,
     pool_space,
-    scoring_windows,
+    scoring_predictions,
     windows_at,
 )
 
@@ -66,7 +67,7 @@ class JEPA(nn.Module):
         targets = self.targets(frames, latents)
         windows, valid = windows_at(latents, self.config.context, chosen)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
-        prediction = masked_mean(self._energy(self.predictor(windows, valid), wanted), inside)
+        prediction = masked_mean(self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta), inside)
         metrics = {"prediction_loss": prediction.item(), "latent_std": latent_std(latents)}
         loss = prediction
         if self.expander is not None:
@@ -90,26 +91,32 @@ class JEPA(nn.Module):
     def surprise(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, T, 3, H, W) -> (B, T) per-frame surprise; NaN for the first frames no prediction reaches."""
         batch, steps = frames.shape[:2]
-        surprise = torch.full((batch, steps), float("nan"))
-        ahead = self.config.surprise_horizon
-        if steps < MIN_CONTEXT + ahead:
-            return surprise
+        if steps <= self.config.first_scored_frame:
+            return torch.full((batch, steps), float("nan"))
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
-        windows, valid, first = scoring_windows(latents, self.config.context, ahead)
-        predicted = self.predictor(windows, valid)[:, ahead - 1 : ahead]
-        energy = self._energy(predicted, targets[:, first:].flatten(0, 1)[:, None])
-        surprise[:, first:] = pool_space(energy.reshape(batch, steps - first, *latents.shape[3:]), self.config.spatial_pool).cpu()
-        return surprise
+        predicted = scoring_predictions(self.predictor, latents, self.config.context)
 
-    def _energy(self, predicted: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance."""
+        def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
+            count = predictions.shape[1]
+            cells = self._energy(predictions.flatten(0, 1)[:, None], targets[:, first : first + count].flatten(0, 1)[:, None])
+            return pool_space(cells.reshape(batch, count, *latents.shape[3:]), self.config.spatial_pool)
+
+        per_horizon = horizon_surprise(predicted, steps, self.config.surprise_horizon, energy)
+        return combine_horizons(per_horizon, self.config.surprise_horizons)
+
+    def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0) -> torch.Tensor:
+        """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance.
+
+        `beta` > 0 weighs each cell's NLL by its detached variance to that power (for training only).
+        """
         dim = self.config.latent_dim
         error = (predicted[:, :, :dim] - targets).pow(2).mean(dim=2)
         if not self.config.predict_variance:
             return error
         log_variance = predicted[:, :, dim].clamp(-6.0, 6.0)
-        return 0.5 * (error * torch.exp(-log_variance) + log_variance)
+        nll = 0.5 * (error * torch.exp(-log_variance) + log_variance)
+        return nll * torch.exp(beta * log_variance.detach()) if beta else nll
 
 
 def _normalise(latents: torch.Tensor) -> torch.Tensor:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
-from physlab.model.config import ModelConfig
+from physlab.model.config import MIN_CONTEXT, ModelConfig
 
 
 def _norm(channels: int) -> nn.GroupNorm:
@@ -99,9 +101,6 @@ def latent_std(latents: torch.Tensor) -> float:
     return flat.std(dim=0).mean().item()
 
 
-MIN_CONTEXT = 2  # frames a prediction needs at least: one for position, one more for velocity
-
-
 def context_windows(latents: torch.Tensor, context: int) -> tuple[torch.Tensor, torch.Tensor]:
     """For every frame t, the `context` frames before it, zero-padded before the clip starts.
 
@@ -141,14 +140,40 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (per_entry * mask).sum() / mask.sum().clamp(min=1)
 
 
-def scoring_windows(latents: torch.Tensor, context: int, ahead: int) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """Context windows whose `ahead`-th prediction lands on a frame of the clip, and that first frame.
+def scoring_predictions(predictor: nn.Module, latents: torch.Tensor, context: int) -> torch.Tensor:
+    """Every prediction a clip allows: (B, T, D, g, g) latents -> (B, n, horizon, ...).
 
-    (B, T, D, g, g) -> windows (B*n, K, D, g, g), valid (B*n, K), first scored frame; window i
-    of each clip ends at frame MIN_CONTEXT + i - 1 and its prediction lands on first + i.
+    Window i of each clip ends just before frame MIN_CONTEXT + i, and its k-th prediction
+    (k from 0) lands on frame MIN_CONTEXT + i + k.
     """
     batch, steps = latents.shape[:2]
-    first = MIN_CONTEXT + ahead - 1
     windows, valid = context_windows(latents, context)
-    windows, valid = windows[:, MIN_CONTEXT : steps - ahead + 1], valid[MIN_CONTEXT : steps - ahead + 1]
-    return windows.flatten(0, 1), valid.repeat(batch, 1), first
+    windows, valid = windows[:, MIN_CONTEXT:], valid[MIN_CONTEXT:]
+    predicted = predictor(windows.flatten(0, 1), valid.repeat(batch, 1))
+    return predicted.reshape(batch, steps - MIN_CONTEXT, *predicted.shape[1:])
+
+
+def horizon_surprise(
+    predicted: torch.Tensor, steps: int, horizons: int, energy: Callable[[torch.Tensor, int], torch.Tensor]
+) -> torch.Tensor:
+    """Surprise of each frame as foreseen 1..`horizons` frames before it: (B, horizons, T), NaN where no window reaches.
+
+    `predicted` is scoring_predictions' (B, n, horizon, ...); `energy(predictions, first)` scores
+    (B, m, ...) predictions of frames first..first+m-1 against the clip and returns (B, m).
+    """
+    batch, count = predicted.shape[:2]
+    surprise = torch.full((batch, horizons, steps), float("nan"))
+    for k in range(min(horizons, count)):
+        surprise[:, k, MIN_CONTEXT + k :] = energy(predicted[:, : count - k, k], MIN_CONTEXT + k).float().cpu()
+    return surprise
+
+
+def combine_horizons(surprise: torch.Tensor, how: str) -> torch.Tensor:
+    """(B, horizons, T) -> (B, T): the farthest horizon's, or the max or mean over those that reach a frame."""
+    if how == "farthest":
+        return surprise[:, -1]
+    if how == "mean":
+        return torch.nanmean(surprise, dim=1)
+    reached = ~torch.isnan(surprise)
+    best = torch.where(reached, surprise, float("-inf")).amax(dim=1)
+    return torch.where(reached.any(dim=1), best, float("nan"))

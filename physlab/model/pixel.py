@@ -12,15 +12,16 @@ from torch import nn
 
 from physlab.model.config import ModelConfig
 from physlab.model.networks import (
-    MIN_CONTEXT,
     FrameEncoder,
     TemporalPredictor,
+    combine_horizons,
     encode_clips,
+    horizon_surprise,
     horizon_targets,
     latent_std,
     masked_mean,
     pool_space,
-    scoring_windows,
+    scoring_predictions,
     windows_at,
 )
 
@@ -65,16 +66,17 @@ class PixelPredictor(nn.Module):
     @torch.no_grad()
     def surprise(self, frames: torch.Tensor) -> torch.Tensor:
         batch, steps = frames.shape[:2]
-        surprise = torch.full((batch, steps), float("nan"))
-        ahead = self.config.surprise_horizon
-        if steps < MIN_CONTEXT + ahead:
-            return surprise
+        if steps <= self.config.first_scored_frame:
+            return torch.full((batch, steps), float("nan"))
         latents = encode_clips(self.encoder, frames)
-        windows, valid, first = scoring_windows(latents, self.config.context, ahead)
-        predicted = self._decode(self.predictor(windows, valid)[:, ahead - 1 : ahead])
-        count = steps - first
-        predicted = predicted.reshape(batch, count, 3, *self._size())
-        errors = (predicted - frames[:, first:]).pow(2).mean(dim=2)
-        patches = F.avg_pool2d(errors.flatten(0, 1), 8).reshape(batch, count, *[s // 8 for s in self._size()])
-        surprise[:, first:] = pool_space(patches, self.config.spatial_pool).cpu()
-        return surprise
+        # Decoding is the costly part: decode only the horizons that are scored.
+        predicted = scoring_predictions(self.predictor, latents, self.config.context)[:, :, : self.config.surprise_horizon]
+
+        def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
+            count = predictions.shape[1]
+            errors = (self._decode(predictions) - frames[:, first : first + count]).pow(2).mean(dim=2)
+            patches = F.avg_pool2d(errors.flatten(0, 1), 8).reshape(batch, count, *[s // 8 for s in self._size()])
+            return pool_space(patches, self.config.spatial_pool)
+
+        per_horizon = horizon_surprise(predicted, steps, self.config.surprise_horizon, energy)
+        return combine_horizons(per_horizon, self.config.surprise_horizons)
