@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from physlab.errors import PhyslabError, describe_validation
 from physlab.families import load_families
-from physlab.files import atomic_path, exclusive_folder, read_yaml_mapping, write_csv, write_json
+from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
 from physlab.surprise import SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
@@ -170,12 +170,7 @@ class ExperimentResult:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; errors name the file and the field."""
-    path = Path(path)
-    data = read_yaml_mapping(path, "an experiment")
-    try:
-        return Experiment.model_validate({**data, "source": str(path)})
-    except ValidationError as err:
-        raise PhyslabError(f"{path}: {describe_validation(err, hidden=lambda part: part.startswith('function-'))}") from None
+    return read_validated_yaml(Path(path), "an experiment", Experiment, hidden=lambda part: part.startswith("function-"))
 
 
 def run_experiment(

@@ -10,11 +10,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
-from physlab.errors import PhyslabError
+from physlab.errors import PhyslabError, describe_validation
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def read_yaml_mapping(path: str | Path, what: str, *, empty_ok: bool = False) -> dict:
@@ -37,6 +40,18 @@ def read_yaml_mapping(path: str | Path, what: str, *, empty_ok: bool = False) ->
     if not isinstance(data, dict):
         raise PhyslabError(f"{path}: {what} must be a YAML mapping, got {type(data).__name__}")
     return data
+
+
+def read_validated_yaml(path: str | Path, what: str, schema: type[Model], **describe: Any) -> Model:
+    """A YAML mapping file validated by a pydantic `schema`, which records the file in its `source` field.
+
+    `describe` goes to describe_validation, so errors name the file and the field.
+    """
+    data = read_yaml_mapping(path, what)
+    try:
+        return schema.model_validate({**data, "source": str(path)})
+    except ValidationError as err:
+        raise PhyslabError(f"{path}: {describe_validation(err, **describe)}") from None
 
 
 @contextlib.contextmanager

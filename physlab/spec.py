@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from physlab.errors import PhyslabError, describe_validation
-from physlab.files import read_yaml_mapping
+from physlab.files import read_validated_yaml
 
 SHAPES = ("box", "sphere", "cylinder", "racecar", "duck", "soccerball", "teddy")
 DETECTORS = ("occluded", "leaves_support", "apex", "contact", "frame")
@@ -259,12 +258,7 @@ class Family(_Strict):
 
 def load_family_file(path: str | Path) -> Family:
     """Read and validate one family file; errors name the file, the field and what is allowed."""
-    path = Path(path)
-    data = read_yaml_mapping(path, "a scene family")
-    try:
-        return Family.model_validate({**data, "source": str(path)})
-    except ValidationError as err:
-        raise PhyslabError(f"{path}: {describe_validation(err, hidden=_is_union_tag, unknown=_unknown_field)}") from None
+    return read_validated_yaml(Path(path), "a scene family", Family, hidden=_is_union_tag, unknown=_unknown_field)
 
 
 def _is_union_tag(part: str) -> bool:

@@ -19,7 +19,6 @@ from physlab.model.config import ModelConfig
 from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
-    combine_horizons,
     encode_clips,
     horizon_surprise,
     horizon_targets,
@@ -102,8 +101,7 @@ class JEPA(nn.Module):
             cells = self._energy(predictions.flatten(0, 1)[:, None], targets[:, first : first + count].flatten(0, 1)[:, None])
             return pool_space(cells.reshape(batch, count, *latents.shape[3:]), self.config.spatial_pool)
 
-        per_horizon = horizon_surprise(predicted, steps, self.config.surprise_horizon, energy)
-        return combine_horizons(per_horizon, self.config.surprise_horizons)
+        return horizon_surprise(predicted, steps, self.config, energy)
 
     def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0) -> torch.Tensor:
         """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance.

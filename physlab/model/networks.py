@@ -14,28 +14,23 @@ def _norm(channels: int) -> nn.GroupNorm:
     return nn.GroupNorm(min(8, channels), channels)
 
 
+def _conv_block(inputs: int, outputs: int, stride: int = 1) -> list[nn.Module]:
+    return [nn.Conv2d(inputs, outputs, 3, stride=stride, padding=1), _norm(outputs), nn.GELU()]
+
+
 class FrameEncoder(nn.Module):
     """(N, 3, H, W) in [0, 1] -> (N, D, H/8, W/8): a grid of latents, so a small object still matters."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         c1, c2, c3 = config.channels
+        # Splatted into one Sequential, so the weights keep their names (net.0, net.1, ...) in saved models.
         self.net = nn.Sequential(
-            nn.Conv2d(3, c1, 3, stride=2, padding=1),
-            _norm(c1),
-            nn.GELU(),
-            nn.Conv2d(c1, c2, 3, stride=2, padding=1),
-            _norm(c2),
-            nn.GELU(),
-            nn.Conv2d(c2, c2, 3, padding=1),
-            _norm(c2),
-            nn.GELU(),
-            nn.Conv2d(c2, c3, 3, stride=2, padding=1),
-            _norm(c3),
-            nn.GELU(),
-            nn.Conv2d(c3, c3, 3, padding=1),
-            _norm(c3),
-            nn.GELU(),
+            *_conv_block(3, c1, stride=2),
+            *_conv_block(c1, c2, stride=2),
+            *_conv_block(c2, c2),
+            *_conv_block(c2, c3, stride=2),
+            *_conv_block(c3, c3),
             nn.Conv2d(c3, config.latent_dim, 1),
         )
 
@@ -154,21 +149,22 @@ def scoring_predictions(predictor: nn.Module, latents: torch.Tensor, context: in
 
 
 def horizon_surprise(
-    predicted: torch.Tensor, steps: int, horizons: int, energy: Callable[[torch.Tensor, int], torch.Tensor]
+    predicted: torch.Tensor, steps: int, config: ModelConfig, energy: Callable[[torch.Tensor, int], torch.Tensor]
 ) -> torch.Tensor:
-    """Surprise of each frame as foreseen 1..`horizons` frames before it: (B, horizons, T), NaN where no window reaches.
+    """(B, T) surprise of each frame from the predictions made 1..surprise_horizon frames before it, NaN where none reaches.
 
     `predicted` is scoring_predictions' (B, n, horizon, ...); `energy(predictions, first)` scores
-    (B, m, ...) predictions of frames first..first+m-1 against the clip and returns (B, m).
+    (B, m, ...) predictions of frames first..first+m-1 against the clip and returns (B, m). The
+    horizons combine as `config.surprise_horizons` says.
     """
     batch, count = predicted.shape[:2]
-    surprise = torch.full((batch, horizons, steps), float("nan"))
-    for k in range(min(horizons, count)):
+    surprise = torch.full((batch, config.surprise_horizon, steps), float("nan"))
+    for k in range(min(config.surprise_horizon, count)):
         surprise[:, k, MIN_CONTEXT + k :] = energy(predicted[:, : count - k, k], MIN_CONTEXT + k).float().cpu()
-    return surprise
+    return _combine_horizons(surprise, config.surprise_horizons)
 
 
-def combine_horizons(surprise: torch.Tensor, how: str) -> torch.Tensor:
+def _combine_horizons(surprise: torch.Tensor, how: str) -> torch.Tensor:
     """(B, horizons, T) -> (B, T): the farthest horizon's, or the max or mean over those that reach a frame."""
     if how == "farthest":
         return surprise[:, -1]

@@ -14,7 +14,6 @@ from physlab.model.config import ModelConfig
 from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
-    combine_horizons,
     encode_clips,
     horizon_surprise,
     horizon_targets,
@@ -78,5 +77,4 @@ class PixelPredictor(nn.Module):
             patches = F.avg_pool2d(errors.flatten(0, 1), 8).reshape(batch, count, *[s // 8 for s in self._size()])
             return pool_space(patches, self.config.spatial_pool)
 
-        per_horizon = horizon_surprise(predicted, steps, self.config.surprise_horizon, energy)
-        return combine_horizons(per_horizon, self.config.surprise_horizons)
+        return horizon_surprise(predicted, steps, self.config, energy)
