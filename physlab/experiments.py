@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from physlab.errors import PhyslabError, describe_validation
 from physlab.families import load_families
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
+from physlab.model.checkpoint import model_file
 from physlab.surprise import SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
@@ -262,8 +263,8 @@ def _checkpoints(spec: ModelSpec, out: Path, source: str, progress: bool) -> lis
 
 def _evaluation(checkpoint: dict, label: str, folder: Path, pool: str, out: Path) -> tuple[dict, list[dict]]:
     """One evaluation, kept on disk so that a run started again skips it."""
-    path = Path(checkpoint["path"])
-    stamp = [path.stat().st_size, path.stat().st_mtime_ns] if path.exists() else []
+    path = model_file(checkpoint["path"])  # a bundled name stands for its file, which an update replaces
+    stamp = _file_digest(path) if path is not None and path.exists() else ""
     manifest = (folder / "manifest.csv").read_bytes().decode(errors="replace")
     digest = _digest([str(path), stamp, manifest, pool])  # a changed model, set or pooling is a new evaluation
     name = f"{checkpoint['model']}__{checkpoint['checkpoint'].replace(' ', '_')}__{label}__{digest}.json"
@@ -284,6 +285,11 @@ def _model_path(model: str, source: str) -> str:
     if model in BUNDLED or Path(model).is_absolute() or not source:
         return model
     return str(Path(source).parent / model)
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha1").hexdigest()
 
 
 def _digest(value: Any) -> str:

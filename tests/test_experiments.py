@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -104,3 +105,30 @@ def test_an_experiment_runs_end_to_end_and_a_rerun_reuses_its_work(tmp_path, mon
     monkeypatch.setattr(physlab.experiments, "evaluate", no_scoring)
     again = run_experiment(path, out, progress=False)
     assert again.summary["results"] == json.loads(json.dumps(summary["results"]))
+
+
+def test_an_evaluation_of_a_bundled_name_is_redone_when_its_file_changes(tmp_path, monkeypatch):
+    """A new bundled model replaces the file behind the name: results kept for the old one must not be reused."""
+    import physlab.model.checkpoint
+    from physlab.model import ModelConfig, build_model, save_model
+
+    monkeypatch.setattr(physlab.model.checkpoint, "BUNDLED_DIR", tmp_path)
+    config = ModelConfig(image_size=32, latent_dim=8, channels=(8, 8, 8), context=2, predictor_width=8, predictor_blocks=1)
+    save_model(tmp_path / "jepa.safetensors", build_model(config, seed=1))
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "manifest.csv").write_text("clip,pair,label\n")
+    scored = []
+
+    def counting(set_folder, model, pool):
+        scored.append(model)
+        return SimpleNamespace(summary={"pairwise_accuracy": 0.5}, clips=[], curves={})
+
+    monkeypatch.setattr(physlab.experiments, "evaluate", counting)
+    checkpoint = {"model": "jepa", "checkpoint": "final", "path": "jepa"}
+    for _ in range(2):
+        physlab.experiments._evaluation(checkpoint, "probe", folder, "max", tmp_path / "out")
+    assert len(scored) == 1
+    save_model(tmp_path / "jepa.safetensors", build_model(config, seed=2))
+    physlab.experiments._evaluation(checkpoint, "probe", folder, "max", tmp_path / "out")
+    assert len(scored) == 2

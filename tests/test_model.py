@@ -13,7 +13,7 @@ import physlab.train
 from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
 from physlab.model.jepa import vicreg_terms
-from physlab.model.networks import MIN_CONTEXT, context_windows, horizon_targets, windows_at
+from physlab.model.networks import MIN_CONTEXT, context_windows, horizon_targets, scoring_predictions, windows_at
 from physlab.train import train
 
 TINY = ModelConfig(
@@ -115,6 +115,21 @@ def test_surprise_can_combine_every_horizon(kind):
         assert torch.allclose(curve[:, full:], reduce(torch.stack(single)[:, :, full:], dim=0), atol=1e-5)
         assert torch.allclose(curve[:, MIN_CONTEXT], single[0][:, MIN_CONTEXT], atol=1e-5)  # only 1 ahead reaches it
         assert combined.config.first_scored_frame == MIN_CONTEXT
+
+
+def test_surprise_can_be_the_squared_error_of_a_model_that_predicts_variance():
+    frames = torch.rand(2, 10, 3, 32, 32)
+    nll = build_model(TINY).eval()
+    squared = build_model(TINY.model_copy(update={"surprise_energy": "squared_error"})).eval()
+    assert squared.config.predict_variance
+    with torch.no_grad():
+        latents = squared.encode(frames)
+        targets = squared.targets(frames, latents)
+        predicted = scoring_predictions(squared.predictor, latents, TINY.context)[:, :, 0, : TINY.latent_dim]
+        by_hand = (predicted - targets[:, MIN_CONTEXT:]).pow(2).mean(dim=2).flatten(2).amax(-1)
+    curve = squared.surprise(frames)
+    torch.testing.assert_close(curve[:, MIN_CONTEXT:], by_hand, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(curve[:, MIN_CONTEXT:], nll.surprise(frames)[:, MIN_CONTEXT:])
 
 
 def test_beta_nll_gives_the_mean_the_gradient_of_squared_error():

@@ -40,14 +40,23 @@ def save_model(path: str | Path, model: WorldModel, info: dict | None = None) ->
     write_json(path.with_suffix(".json"), {"config": model.config.model_dump(), "info": info or {}})
 
 
-def load_model(name_or_path: str | Path | None = None) -> WorldModel:
-    """A bundled model by name ('jepa', 'pixel', 'untrained'; default 'jepa') or a model file."""
+def model_file(name_or_path: str | Path | None = None) -> Path | None:
+    """The weights file a model name stands for: a bundled file, a run folder's model, or the path itself.
+
+    None for 'untrained', which is the seeded initialisation and has no file.
+    """
     name = str(name_or_path or "jepa")
     if name == "untrained":
-        return _for_inference(build_model(ModelConfig()))
+        return None
     path = BUNDLED_DIR / f"{name}.safetensors" if name in BUNDLED else Path(name)
-    if path.is_dir():
-        path = path / "model.safetensors"
+    return path / "model.safetensors" if path.is_dir() else path
+
+
+def load_model(name_or_path: str | Path | None = None) -> WorldModel:
+    """A bundled model by name ('jepa', 'pixel', 'untrained'; default 'jepa') or a model file."""
+    path = model_file(name_or_path)
+    if path is None:
+        return _for_inference(build_model(ModelConfig()))
     if not path.exists():
         raise PhyslabError(f"{path}: no such model file (bundled models: {', '.join(BUNDLED)})")
     try:

@@ -98,19 +98,24 @@ class JEPA(nn.Module):
 
         def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
             count = predictions.shape[1]
-            cells = self._energy(predictions.flatten(0, 1)[:, None], targets[:, first : first + count].flatten(0, 1)[:, None])
+            cells = self._energy(
+                predictions.flatten(0, 1)[:, None],
+                targets[:, first : first + count].flatten(0, 1)[:, None],
+                nll=self.config.surprise_energy == "nll",
+            )
             return pool_space(cells.reshape(batch, count, *latents.shape[3:]), self.config.spatial_pool)
 
         return horizon_surprise(predicted, steps, self.config, energy)
 
-    def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0) -> torch.Tensor:
+    def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0, nll: bool = True) -> torch.Tensor:
         """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance.
 
-        `beta` > 0 weighs each cell's NLL by its detached variance to that power (for training only).
+        `beta` > 0 weighs each cell's NLL by its detached variance to that power (for training only);
+        `nll=False` gives the squared error even where the model predicts a variance.
         """
         dim = self.config.latent_dim
         error = (predicted[:, :, :dim] - targets).pow(2).mean(dim=2)
-        if not self.config.predict_variance:
+        if not (self.config.predict_variance and nll):
             return error
         log_variance = predicted[:, :, dim].clamp(-6.0, 6.0)
         nll = 0.5 * (error * torch.exp(-log_variance) + log_variance)
