@@ -218,9 +218,7 @@ def _restore(path: Path, model: WorldModel, optimizer: torch.optim.Optimizer, co
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata()
     recorded = TrainConfig.model_validate_json(metadata["config"])
-    # These change how a model is scored, not how it is trained.
-    scoring_only = {"surprise_horizon", "surprise_horizons", "surprise_energy"}
-    if recorded.model.model_dump(exclude=scoring_only) != config.model.model_dump(exclude=scoring_only):
+    if not recorded.model.trains_like(config.model):
         raise PhyslabError(f"{path}: was trained with another model config; resume with the same config")
     tensors = load_file(str(path))
     model.load_state_dict({k.removeprefix("model."): v for k, v in tensors.items() if k.startswith("model.")})

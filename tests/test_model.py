@@ -132,6 +132,13 @@ def test_surprise_can_be_the_squared_error_of_a_model_that_predicts_variance():
     assert not torch.allclose(curve[:, MIN_CONTEXT:], nll.surprise(frames)[:, MIN_CONTEXT:])
 
 
+def test_a_run_may_resume_with_other_scoring_fields_only():
+    scoring = {"surprise_horizon": 1, "surprise_horizons": "max", "surprise_energy": "squared_error"}
+    scored_otherwise = TINY.model_copy(update=scoring)
+    assert TINY.trains_like(scored_otherwise)
+    assert not TINY.trains_like(TINY.model_copy(update={"horizon": 3}))
+
+
 def test_beta_nll_gives_the_mean_the_gradient_of_squared_error():
     model = build_model(TINY)
     dim = TINY.latent_dim

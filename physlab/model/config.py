@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -17,6 +17,8 @@ class ModelConfig(BaseModel):
     """What the model is. Saved beside every checkpoint so a checkpoint rebuilds itself."""
 
     model_config = ConfigDict(extra="forbid")
+    # Fields that change how a trained model is scored, not how it is trained: a run may resume with others.
+    SCORING_FIELDS: ClassVar[frozenset[str]] = frozenset({"surprise_horizon", "surprise_horizons", "surprise_energy"})
 
     kind: Literal["jepa", "pixel"] = "jepa"
     image_size: int = Field(64, ge=16, multiple_of=8, description="the encoder downsamples by 8")
@@ -60,6 +62,10 @@ class ModelConfig(BaseModel):
                 f"surprise_horizon {self.surprise_horizon} needs a predictor horizon at least as long (horizon {self.horizon})"
             )
         return self
+
+    def trains_like(self, other: ModelConfig) -> bool:
+        """Whether the two configs train the same model (they may differ in how it is scored)."""
+        return self.model_dump(exclude=self.SCORING_FIELDS) == other.model_dump(exclude=self.SCORING_FIELDS)
 
     @property
     def first_scored_frame(self) -> int:

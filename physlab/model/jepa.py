@@ -118,8 +118,8 @@ class JEPA(nn.Module):
         if not (self.config.predict_variance and nll):
             return error
         log_variance = predicted[:, :, dim].clamp(-6.0, 6.0)
-        nll = 0.5 * (error * torch.exp(-log_variance) + log_variance)
-        return nll * torch.exp(beta * log_variance.detach()) if beta else nll
+        negative_log_likelihood = 0.5 * (error * torch.exp(-log_variance) + log_variance)
+        return negative_log_likelihood * torch.exp(beta * log_variance.detach()) if beta else negative_log_likelihood
 
 
 def _normalise(latents: torch.Tensor) -> torch.Tensor:
