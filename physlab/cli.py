@@ -12,6 +12,7 @@ from physlab.dataset import parse_shard, write_training_set
 from physlab.errors import PhyslabError
 from physlab.families import load_families
 from physlab.files import write_csv, write_json
+from physlab.model.config import PRESETS
 from physlab.stimuli import SetReport, write_stimuli
 
 
@@ -58,9 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", required=True, help="training folder made by `physlab generate`")
     train.add_argument("--out", required=True, help="run folder for checkpoints and the metrics log")
     train.add_argument("--config", help="YAML training config (overrides the preset)")
-    train.add_argument("--preset", help="named config: default, pixel, tiny")
+    train.add_argument("--preset", help=f"named config: {', '.join(PRESETS)}")
     train.add_argument("--steps", type=_positive, help="override the number of steps")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--init", help="start from this model's weights (model file or bundled name): fine-tuning")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
@@ -152,6 +154,8 @@ def _train(args: argparse.Namespace) -> int:
     config = load_train_config(args.config, args.preset or ("default" if args.config is None else None))
     if args.steps:
         config = config.model_copy(update={"steps": args.steps})
+    if args.init:
+        config = config.model_copy(update={"init": args.init})
     model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{model}: trained for {config.steps} steps")

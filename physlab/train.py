@@ -25,11 +25,14 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
+from physlab.augment import augment_clips
 from physlab.dataset import read_shard, shard_files
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
+from physlab.model.checkpoint import load_weights
 from physlab.model.networks import MIN_CONTEXT
+from physlab.reappearance import reappearing_cells
 
 METRIC_COLUMNS = [
     "step",
@@ -50,15 +53,19 @@ class Clips:
     """Training clips in memory: (N, T, H, W, 3) uint8 at the model's size and frame rate."""
 
     frames: torch.Tensor
+    reappearing: torch.Tensor | None = None  # (N, T, g, g) bool, where a hidden object comes back (physlab/reappearance.py)
 
     @property
     def count(self) -> int:
         return self.frames.shape[0]
 
 
-def load_clips(data: str | Path, image_size: int, fps: float) -> Clips:
-    """Every clip of a training folder, resized and resampled once, kept as uint8."""
-    parts = []
+def load_clips(data: str | Path, image_size: int, fps: float, reappearance: bool = False) -> Clips:
+    """Every clip of a training folder, resized and resampled once, kept as uint8.
+
+    `reappearance`: also where hidden objects come back into view, on the model's latent grid.
+    """
+    parts, maps = [], []
     for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False):
         shard = read_shard(path)
         stride = max(1, round(shard.meta[0]["fps"] / fps))
@@ -68,19 +75,23 @@ def load_clips(data: str | Path, image_size: int, fps: float) -> Clips:
             resized = F.interpolate(frames.flatten(0, 1).permute(0, 3, 1, 2).float(), size=image_size, mode="area")
             frames = resized.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(n, t, image_size, image_size, 3)
         parts.append(frames)
+        if reappearance:
+            maps.append(reappearing_cells(shard.masks[:, ::stride], image_size // 8))
     if not parts:
         raise PhyslabError(f"{data}: the manifest lists no shards")
-    return Clips(torch.cat(parts))
+    return Clips(torch.cat(parts), torch.cat(maps) if reappearance else None)
 
 
 def sample_batch(
-    clips: Clips, batch_size: int, targets_per_clip: int, seed: int, step: int, rank: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Whole clips (B, T, 3, H, W) in [0, 1], and the frames (B, n) to predict in each.
+    clips: Clips, batch_size: int, targets_per_clip: int, seed: int, step: int, rank: int, augment: bool = False
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Whole clips (B, T, 3, H, W) in [0, 1], the frames (B, n) to predict in each, and where
+    hidden objects come back in them (B, T, g, g), if the clips know.
 
     Targets start at the second frame a prediction can be made for, so the model learns the
-    short, zero-padded contexts that scoring uses at the start of a clip. A pure function of
-    (seed, step, rank), so a resumed run sees the same data.
+    short, zero-padded contexts that scoring uses at the start of a clip. `augment` films each
+    clip differently (physlab/augment.py). A pure function of (seed, step, rank), so a resumed
+    run sees the same data.
     """
     rng = np.random.default_rng([seed, step, rank])
     steps = clips.frames.shape[1]
@@ -90,9 +101,20 @@ def sample_batch(
     count = min(targets_per_clip or steps, steps - MIN_CONTEXT)
     chosen = np.stack([np.sort(rng.choice(np.arange(MIN_CONTEXT, steps), count, replace=False)) for _ in range(batch_size)])
     frames = clips.frames[index]  # (B, T, H, W, 3)
+    maps = clips.reappearing[index] if clips.reappearing is not None else None
     if rng.random() < 0.5:  # mirrored worlds obey the same physics; it doubles the data for free
         frames = frames.flip(3)
-    return frames.permute(0, 1, 4, 2, 3).float() / 255.0, torch.from_numpy(chosen)
+        maps = maps.flip(3) if maps is not None else None
+    frames = frames.permute(0, 1, 4, 2, 3).float() / 255.0
+    maps = maps.float() if maps is not None else None
+    if augment:
+        frames, maps = augment_clips(frames, rng, maps=maps)
+    return frames, torch.from_numpy(chosen), maps
+
+
+def _masking_generator(seed: int, step: int, rank: int) -> torch.Generator:
+    """The draws of hidden context blocks at a step: like the batch, a function of (seed, step, rank)."""
+    return torch.Generator().manual_seed(int(np.random.default_rng([seed, step, rank, 1]).integers(2**62)))
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -111,11 +133,16 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: boo
     state_path = out / "state.safetensors"
     if state_path.exists() and not resume:
         raise PhyslabError(f"{out}: holds a training run already; pass --resume to continue it, or pick a new folder")
-    clips = load_clips(data, config.model.image_size, config.model.fps)
     model = build_model(config.model, seed=config.seed)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
-    start = _restore(state_path, model, optimizer, config) if resume and state_path.exists() else 0
+    resuming = resume and state_path.exists()
+    if config.init and not resuming:
+        new_parts = load_weights(model, config.init)
+        if rank == 0 and progress:
+            tqdm.write(f"starting from {config.init}" + (f"; new: {', '.join(new_parts)}" if new_parts else ""))
+    start = _restore(state_path, model, optimizer, config) if resuming else 0
+    clips = load_clips(data, config.model.image_size, config.model.fps, reappearance=config.reappearance_weight > 1.0)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         write_json(
@@ -131,8 +158,11 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: boo
     for step in range(start, config.steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
-        frames, chosen = sample_batch(clips, config.batch_size, config.targets_per_clip, config.seed, step, rank)
-        loss, metrics = engine(frames, chosen)
+        frames, chosen, reappearing = sample_batch(
+            clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment
+        )
+        weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
+        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

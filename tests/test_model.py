@@ -12,8 +12,16 @@ import torch
 import physlab.train
 from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
+from physlab.model.checkpoint import load_weights
 from physlab.model.jepa import vicreg_terms
-from physlab.model.networks import MIN_CONTEXT, context_windows, horizon_targets, scoring_predictions, windows_at
+from physlab.model.networks import (
+    MIN_CONTEXT,
+    context_windows,
+    hide_moving_blocks,
+    horizon_targets,
+    scoring_predictions,
+    windows_at,
+)
 from physlab.train import train
 
 TINY = ModelConfig(
@@ -76,6 +84,70 @@ def test_missing_context_frames_do_not_matter():
     noisy = latents.clone()
     noisy[:, :2] = torch.randn_like(noisy[:, :2])
     assert torch.equal(model.predictor(latents, valid), model.predictor(noisy, valid))
+
+
+def test_hidden_blocks_cover_the_moving_thing_in_the_last_frames():
+    windows = torch.zeros(64, 6, 4, 8, 8)
+    windows[:, :, :, 5, 2] = torch.arange(6.0)[None, :, None]  # only cell (5, 2) changes
+    valid = torch.ones(64, 6, dtype=torch.bool)
+    valid[0, :2] = False
+    cells = hide_moving_blocks(windows, valid, 0.5, torch.Generator().manual_seed(0))
+    hidden = ~cells
+    hidden[0, :2] = False  # those slots were never valid
+    masked = hidden.flatten(1).any(1)
+    assert 16 < masked.sum() < 48  # about half the windows
+    assert hidden[masked][:, :, 5, 2].any(1).all()  # every block covers the moving cell
+    assert not hidden[masked][:, 0].any()  # the first frame always shows it: there is something to carry
+    for window in hidden[masked]:
+        frames = window.flatten(1).any(1).nonzero().flatten().tolist()
+        assert frames == list(range(frames[0], 6))  # one span, up to the last frame
+    assert not hidden[~masked].any()
+    again = hide_moving_blocks(windows, valid, 0.5, torch.Generator().manual_seed(0))
+    assert torch.equal(cells, again)
+    assert hide_moving_blocks(windows, valid, 0.0).flatten(2).all(2).equal(valid)
+
+
+@pytest.mark.parametrize("summary", [False, True])
+def test_a_hidden_cell_is_a_missing_one_to_the_predictor(summary):
+    model = build_model(TINY.model_copy(update={"predictor_summary": summary})).eval()
+    if summary:
+        torch.nn.init.normal_(model.predictor.summary.weight)  # it starts at zero; the pooling must skip hidden cells
+    latents = model.encode(torch.rand(1, TINY.context, 3, 32, 32))
+    cells = torch.ones(1, TINY.context, 4, 4, dtype=torch.bool)
+    cells[:, -2:, 1:3, 1:3] = False
+    noisy = latents.clone()
+    noisy[:, -2:, :, 1:3, 1:3] = torch.randn_like(noisy[:, -2:, :, 1:3, 1:3])
+    assert torch.equal(model.predictor(latents, cells), model.predictor(noisy, cells))
+    everywhere = torch.ones(1, TINY.context, dtype=torch.bool)
+    per_cell = everywhere[:, :, None, None].expand(1, -1, 4, 4)
+    assert torch.equal(model.predictor(latents, everywhere), model.predictor(latents, per_cell))
+
+
+def test_the_context_summary_starts_as_a_no_op_and_sees_the_whole_view():
+    plain = build_model(TINY).eval()
+    summarised = build_model(TINY.model_copy(update={"predictor_summary": True})).eval()
+    missing = summarised.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert sorted(missing) == ["predictor.summary.bias", "predictor.summary.weight"]
+    frames = torch.rand(1, 10, 3, 32, 32)
+    assert torch.equal(plain.surprise(frames)[:, MIN_CONTEXT:], summarised.surprise(frames)[:, MIN_CONTEXT:])
+    torch.nn.init.normal_(summarised.predictor.summary.weight)
+    latents = summarised.encode(frames)[:, : TINY.context]
+    valid = torch.ones(1, TINY.context, dtype=torch.bool)
+    moved = latents.clone()
+    moved[:, 0, :, 0, 0] += 5.0  # a change in one corner, long ago, reaches the far corner's prediction
+    far = (summarised.predictor(latents, valid) - summarised.predictor(moved, valid))[..., -1, -1].abs().max()
+    near_only = (plain.predictor(latents, valid) - plain.predictor(moved, valid))[..., -1, -1].abs().max()
+    assert far > 1e-3 and near_only < far
+
+
+@pytest.mark.parametrize("kind", ["jepa", "pixel"])
+def test_context_masking_changes_the_loss_and_is_seeded(kind):
+    frames, chosen = torch.rand(2, 10, 3, 32, 32), torch.tensor([[6, 8], [7, 9]])
+    plain = build_model(TINY.model_copy(update={"kind": kind}), seed=3)
+    masking = build_model(TINY.model_copy(update={"kind": kind, "context_masking": 1.0}), seed=3)
+    first = masking.loss(frames, chosen, torch.Generator().manual_seed(1))[0]
+    assert first == masking.loss(frames, chosen, torch.Generator().manual_seed(1))[0]
+    assert first != plain.loss(frames, chosen)[0]
 
 
 def test_surprise_is_causal():
@@ -200,28 +272,52 @@ def test_checkpoint_round_trip(tmp_path):
     assert (tmp_path / "m.json").exists()
 
 
+def _drawing_config(steps=20):
+    """Tiny, with every option of training on: augmented clips, hidden context blocks, reappearance weights."""
+    config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0)
+    return config.model_copy(
+        update={"model": config.model.model_copy(update={"context_masking": 0.5, "predictor_summary": True})}
+    )
+
+
 def test_resume_after_a_kill_loses_nothing(tiny_data, tmp_path, monkeypatch):
     straight = tmp_path / "straight"
-    train(tiny_data, straight, _tiny_config(steps=20), progress=False)
+    train(tiny_data, straight, _drawing_config(), progress=False)
     resumed = tmp_path / "resumed"
     real_batch = physlab.train.sample_batch
 
-    def killed_at_step_12(clips, batch_size, targets, seed, step, rank):
+    def killed_at_step_12(clips, batch_size, targets, seed, step, *rest):
         if step == 12:  # two steps after the checkpoint at 10: those two are lost and redone
             raise KeyboardInterrupt
-        return real_batch(clips, batch_size, targets, seed, step, rank)
+        return real_batch(clips, batch_size, targets, seed, step, *rest)
 
     monkeypatch.setattr(physlab.train, "sample_batch", killed_at_step_12)
     with pytest.raises(KeyboardInterrupt):
-        train(tiny_data, resumed, _tiny_config(steps=20), progress=False)
+        train(tiny_data, resumed, _drawing_config(), progress=False)
     monkeypatch.setattr(physlab.train, "sample_batch", real_batch)
     with pytest.raises(PhyslabError, match="pass --resume"):
-        train(tiny_data, resumed, _tiny_config(steps=20), progress=False)
-    train(tiny_data, resumed, _tiny_config(steps=20), resume=True, progress=False)
+        train(tiny_data, resumed, _drawing_config(), progress=False)
+    train(tiny_data, resumed, _drawing_config(), resume=True, progress=False)
     a, b = load_model(straight / "model.safetensors"), load_model(resumed / "model.safetensors")
     for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
         assert torch.equal(x, y), name
     assert (resumed / "metrics.csv").read_text().count("\n") == 21
+
+
+def test_training_can_start_from_a_model_file(tiny_data, tmp_path):
+    first = train(tiny_data, tmp_path / "first", _tiny_config(steps=10), progress=False)
+    tuned = _drawing_config(steps=1).model_copy(update={"init": str(first), "learning_rate": 1e-9})
+    second = load_model(train(tiny_data, tmp_path / "second", tuned, progress=False))
+    start = load_model(first)
+    weight = "encoder.net.0.weight"
+    torch.testing.assert_close(second.state_dict()[weight], start.state_dict()[weight], rtol=0, atol=1e-6)
+    assert second.config.predictor_summary and not start.config.predictor_summary
+    assert "init" in (tmp_path / "second" / "config.json").read_text()
+    wider = build_model(TINY.model_copy(update={"latent_dim": 24}))
+    with pytest.raises(PhyslabError, match="does not fit this model"):
+        load_weights(wider, first)
+    with pytest.raises(PhyslabError, match="no model file"):
+        load_weights(wider, tmp_path / "missing.safetensors")
 
 
 def test_unreadable_models_are_one_line_errors(tmp_path):
@@ -253,3 +349,11 @@ def test_distributed_training_on_two_processes(tiny_data, tmp_path):
     assert (out / "model.safetensors").exists()
     assert '"processes": 2' in (out / "config.json").read_text()
     assert load_model(out / "model.safetensors").config.context == 4
+
+
+def test_the_example_training_configs_load():
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")):
+        config = load_train_config(path)
+        assert config.model.kind == "jepa", path

@@ -71,6 +71,29 @@ def load_model(name_or_path: str | Path | None = None) -> WorldModel:
     return _for_inference(model)
 
 
+def load_weights(model: WorldModel, name_or_path: str | Path) -> list[str]:
+    """Copy a model file's weights into `model`, to start training from them; returns the parts it lacked.
+
+    A part the file lacks (one added since, such as `predictor_summary`) keeps its initial values;
+    a weight of another shape, or one the model has no place for, is an error.
+    """
+    path = model_file(name_or_path)
+    if path is None or not path.exists():
+        raise PhyslabError(f"{path or name_or_path}: no model file to start from")
+    try:
+        weights = load_file(str(path))
+    except (SafetensorError, OSError) as err:
+        raise PhyslabError(f"{path}: not a readable physlab model ({str(err).splitlines()[0]})") from None
+    own = model.state_dict()
+    foreign = sorted(set(weights) - set(own))
+    reshaped = sorted(name for name in set(weights) & set(own) if weights[name].shape != own[name].shape)
+    if foreign or reshaped:
+        misfits = ", ".join(reshaped + foreign)[:200]
+        raise PhyslabError(f"{path}: does not fit this model's config (other shape or unknown: {misfits})")
+    model.load_state_dict(weights, strict=False)
+    return sorted(set(own) - set(weights))
+
+
 def _for_inference(model: WorldModel) -> WorldModel:
     """Eval mode, with conv weights laid out channels-last: about 15% faster scoring on CPU (benchmarks/bench_score.py)."""
     return model.eval().to(memory_format=torch.channels_last)

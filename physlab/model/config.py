@@ -29,6 +29,9 @@ class ModelConfig(BaseModel):
     horizon: int = Field(2, ge=1, description="frames ahead it is trained to predict")
     predictor_width: int = 128
     predictor_blocks: int = 4
+    # Give every cell of the predictor each context frame's latents pooled over the whole view (max and
+    # mean), so what an object looked like before it went behind a screen is at hand where it comes out.
+    predictor_summary: bool = False
     target: Literal["ema", "online"] = "ema"
     regularizer: Literal["vicreg", "none"] = "vicreg"
     ema_momentum: float = Field(0.996, ge=0.0, le=1.0)
@@ -36,6 +39,10 @@ class ModelConfig(BaseModel):
     variance_weight: float = 1.0
     covariance_weight: float = 0.04
     spatial_pool: Literal["max", "mean"] = "max"
+    # Training only: the fraction of context windows in which a block of cells around a moving thing is
+    # hidden for the last frames, so the predictor learns to carry an object (what it looks like, too)
+    # through an occlusion; without it a changed colour after a screen is barely a prediction error.
+    context_masking: float = Field(0.0, ge=0.0, le=1.0)
     # Predict a variance with each latent and score by negative log-likelihood, so events that
     # are hard to foresee in any world (a launch, an emergence) weigh less than broken rules.
     predict_variance: bool = True
@@ -89,6 +96,11 @@ class TrainConfig(BaseModel):
     checkpoint_every: int = Field(250, ge=1)
     snapshot_every: int = Field(0, ge=0, description="keep a copy of the weights every N steps (0: never)")
     threads: int = Field(0, ge=0, description="torch threads per process (0: all cores / processes)")
+    init: str | None = Field(None, description="start from this model's weights (a model file or bundled name)")
+    reappearance_weight: float = Field(
+        1.0, ge=1.0, description="weight of the cells where a hidden object comes back, in the loss (renderer masks)"
+    )
+    augment: bool = Field(False, description="give each clip another palette, exposure and zoom (physlab/augment.py)")
 
 
 PRESETS: dict[str, dict] = {

@@ -20,6 +20,7 @@ from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
     encode_clips,
+    hide_moving_blocks,
     horizon_surprise,
     horizon_targets,
     latent_std,
@@ -56,17 +57,28 @@ class JEPA(nn.Module):
         )
         return _normalise(latents)
 
-    def loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self,
+        frames: torch.Tensor,
+        chosen: torch.Tensor,
+        generator: torch.Generator | None = None,
+        cell_weights: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips (B, T, 3, H, W): predict frames `chosen` (B, n) and the next ones.
 
         Each clip is encoded once and predicted at several frames from the windows before them,
-        exactly as scoring does, so one encoder pass feeds many predictions.
+        exactly as scoring does, so one encoder pass feeds many predictions. `generator` draws
+        the hidden blocks of `context_masking`; `cell_weights` (B, T, g, g) weigh each target cell.
         """
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
         windows, valid = windows_at(latents, self.config.context, chosen)
+        valid = hide_moving_blocks(windows, valid, self.config.context_masking, generator)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
-        prediction = masked_mean(self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta), inside)
+        energy = self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta)
+        if cell_weights is not None:
+            energy = energy * horizon_targets(cell_weights, chosen, self.config.horizon)[0]
+        prediction = masked_mean(energy, inside)
         metrics = {"prediction_loss": prediction.item(), "latent_std": latent_std(latents)}
         loss = prediction
         if self.expander is not None:

@@ -59,8 +59,9 @@ class TemporalPredictor(nn.Module):
 
     The context frames are stacked as channels, so velocity and what went behind a screen a
     few frames ago are both in view; coordinate channels let it learn where things are. A
-    validity flag per context slot lets it predict from the first frames of a clip, where
-    fewer than K frames exist (missing ones are zeros).
+    validity flag per context slot, (B, K), or per slot and cell, (B, K, g, g), lets it predict
+    from the first frames of a clip, where fewer than K frames exist, and from windows with
+    hidden cells (missing ones are zeros).
     """
 
     def __init__(self, config: ModelConfig, out_dim: int | None = None):
@@ -69,18 +70,40 @@ class TemporalPredictor(nn.Module):
         self.out_dim = out_dim or config.latent_dim
         width = config.predictor_width
         self.stem = nn.Conv2d(config.context * (config.latent_dim + 1) + 2, width, 1)
+        # What each context frame holds anywhere in view, pooled over its visible cells: a cell where a
+        # hidden object will come out can read the object's look from there, wherever it was last seen.
+        self.summary = nn.Linear(config.context * (2 * config.latent_dim + 1), width) if config.predictor_summary else None
+        if self.summary is not None:  # starts as a no-op, so a trained predictor can be fine-tuned with it
+            nn.init.zeros_(self.summary.weight)
+            nn.init.zeros_(self.summary.bias)
         self.blocks = nn.Sequential(*[_ResidualBlock(width) for _ in range(config.predictor_blocks)])
         self.head = nn.Sequential(_norm(width), nn.GELU(), nn.Conv2d(width, self.horizon * self.out_dim, 1))
 
     def forward(self, context: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         batch, steps, dim, height, width = context.shape
-        mask = valid.to(context)[:, :, None, None, None]
-        x = (context * mask).reshape(batch, steps * dim, height, width)
-        flags = mask.expand(batch, steps, 1, height, width).reshape(batch, steps, height, width)
+        flags = valid.to(context)
+        flags = flags if flags.dim() == 4 else flags[:, :, None, None].expand(batch, steps, height, width)
+        x = (context * flags[:, :, None]).reshape(batch, steps * dim, height, width)
         ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
         coords = torch.stack([ys, xs]).to(x).expand(batch, 2, height, width)
-        out = self.head(self.blocks(self.stem(torch.cat([x, flags, coords], dim=1))))
+        x = self.stem(torch.cat([x, flags, coords], dim=1))
+        if self.summary is not None:
+            x = x + self.summary(_pooled_summary(context, flags))[:, :, None, None]
+        out = self.head(self.blocks(x))
         return out.reshape(batch, self.horizon, self.out_dim, height, width)
+
+
+def _pooled_summary(context: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
+    """(B, K, D, g, g) latents and (B, K, g, g) validity -> (B, K * (2D + 1)): each frame's max and mean
+    over its valid cells, and whether it has any (a frame with none gives zeros)."""
+    batch, steps, dim = context.shape[:3]
+    seen = flags[:, :, None].flatten(3)  # (B, K, 1, g*g)
+    values = context.flatten(3)
+    count = seen.sum(-1)
+    mean = (values * seen).sum(-1) / count.clamp(min=1)
+    peak = torch.where(seen > 0, values, torch.finfo(values.dtype).min).amax(-1)
+    peak = torch.where(count > 0, peak, torch.zeros_like(peak))
+    return torch.cat([peak, mean, (count > 0).to(values)], dim=2).reshape(batch, steps * (2 * dim + 1))
 
 
 def encode_clips(encoder: nn.Module, frames: torch.Tensor) -> torch.Tensor:
@@ -119,6 +142,35 @@ def windows_at(latents: torch.Tensor, context: int, chosen: torch.Tensor) -> tup
     windows, valid = context_windows(latents, context)
     rows = torch.arange(latents.shape[0])[:, None]
     return windows[rows, chosen].flatten(0, 1), valid[chosen].flatten(0, 1)
+
+
+def hide_moving_blocks(
+    windows: torch.Tensor, valid: torch.Tensor, fraction: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Per-cell validity (N, K, g, g) that hides a block of cells in the last frames of some windows.
+
+    In a `fraction` of the (N, K, D, g, g) windows, a block of 2-4 cells a side, centred where the
+    latents change most (where something moves), is hidden in the last 1..K-2 frames, as if it
+    had gone behind a screen: to predict the frames after the window the predictor must carry
+    what was there, its look included, from the frames before (V-JEPA's masking, in time).
+    """
+    count, steps, _, height, width = windows.shape
+    cells = valid[:, :, None, None].expand(count, steps, height, width).clone()
+    if steps < 3 or fraction <= 0:
+        return cells
+    motion = (windows[:, 1:] - windows[:, :-1]).detach().float().pow(2).mean(2).sum(1).flatten(1)  # (N, g*g)
+    centre = torch.multinomial(motion + 1e-6, 1, generator=generator)[:, 0]
+    size = torch.randint(2, 5, (count,), generator=generator)
+    span = torch.randint(1, steps - 1, (count,), generator=generator)
+    hidden = torch.rand(count, generator=generator) < fraction
+    ys, xs = torch.arange(height)[None, :], torch.arange(width)[None, :]
+    top, left = (centre // width)[:, None] - size[:, None] // 2, (centre % width)[:, None] - size[:, None] // 2
+    rows = (ys >= top) & (ys < top + size[:, None])
+    columns = (xs >= left) & (xs < left + size[:, None])
+    block = rows[:, :, None] & columns[:, None, :]  # (N, g, g)
+    late = torch.arange(steps)[None, :] >= steps - span[:, None]  # (N, K)
+    cells &= ~(block[:, None] & late[:, :, None, None] & hidden[:, None, None, None])
+    return cells
 
 
 def horizon_targets(targets: torch.Tensor, chosen: torch.Tensor, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:

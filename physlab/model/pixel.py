@@ -15,6 +15,7 @@ from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
     encode_clips,
+    hide_moving_blocks,
     horizon_surprise,
     horizon_targets,
     latent_std,
@@ -49,12 +50,23 @@ class PixelPredictor(nn.Module):
     def _size(self) -> tuple[int, int]:
         return self.config.image_size, self.config.image_size
 
-    def loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self,
+        frames: torch.Tensor,
+        chosen: torch.Tensor,
+        generator: torch.Generator | None = None,
+        cell_weights: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips, as the JEPA's: decode frames `chosen` (B, n) and the next ones."""
         latents = encode_clips(self.encoder, frames)
         windows, valid = windows_at(latents, self.config.context, chosen)
+        valid = hide_moving_blocks(windows, valid, self.config.context_masking, generator)
         wanted, inside = horizon_targets(frames, chosen, self.config.horizon)
-        loss = masked_mean((self._decode(self.predictor(windows, valid)) - wanted).pow(2), inside)
+        error = (self._decode(self.predictor(windows, valid)) - wanted).pow(2)
+        if cell_weights is not None:  # each latent cell stands for a patch of pixels
+            weights = horizon_targets(cell_weights, chosen, self.config.horizon)[0]
+            error = error * F.interpolate(weights, size=error.shape[-2:], mode="nearest")[:, :, None]
+        loss = masked_mean(error, inside)
         return loss, {"prediction_loss": loss.item(), "latent_std": latent_std(latents)}
 
     def update_target(self) -> None:

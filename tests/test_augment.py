@@ -1,0 +1,46 @@
+"""Training clips filmed differently: the look changes per clip, never within one."""
+
+import numpy as np
+import torch
+
+from physlab.augment import augment_clips
+from physlab.train import Clips, sample_batch
+
+
+def test_each_clip_keeps_one_look_over_time():
+    still = torch.rand(4, 1, 3, 32, 32).expand(4, 6, 3, 32, 32)  # nothing moves
+    out, _ = augment_clips(still, np.random.default_rng(0))
+    assert out.shape == still.shape and out.min() >= 0.0 and out.max() <= 1.0
+    assert torch.equal(out, out[:, :1].expand_as(out))  # so no change of look is motion
+    assert not torch.allclose(out, still, atol=0.05)
+
+
+def test_augmentation_is_a_function_of_the_seed():
+    frames = torch.rand(2, 5, 3, 16, 16)
+    a, _ = augment_clips(frames, np.random.default_rng(3))
+    assert torch.equal(a, augment_clips(frames, np.random.default_rng(3))[0])
+    assert not torch.equal(a, augment_clips(frames, np.random.default_rng(4))[0])
+
+
+def test_zoom_brings_things_nearer():
+    frames = torch.zeros(1, 2, 3, 32, 32)
+    frames[..., 14:18, 14:18] = 1.0  # a small bright square in the middle
+    square = frames[:, :, 0].clone()
+    coarse = torch.nn.functional.avg_pool2d(square, 4)  # the same square on an 8x8 map
+    zoomed, maps = augment_clips(frames, np.random.default_rng(1), max_zoom=1.6, maps=coarse)
+    # brightness and contrast shift every pixel; the square's area is what zoom changes
+    bright = zoomed[0, 0].mean(0) > zoomed[0, 0].mean()
+    assert bright.sum() > 16
+    # the map is cropped with its clip: it still lies on the square
+    pooled = torch.nn.functional.avg_pool2d(bright[None].float(), 4)[0]
+    assert maps.shape == coarse.shape
+    assert torch.corrcoef(torch.stack([pooled.flatten(), maps[0, 0].flatten()]))[0, 1] > 0.8
+
+
+def test_batches_are_augmented_only_when_asked():
+    clips = Clips(torch.randint(0, 255, (3, 8, 16, 16, 3), dtype=torch.uint8))
+    plain, chosen, none = sample_batch(clips, 2, 3, seed=0, step=5, rank=0)
+    augmented, same_chosen, _ = sample_batch(clips, 2, 3, seed=0, step=5, rank=0, augment=True)
+    assert none is None  # these clips do not know where things reappear
+    assert torch.equal(chosen, same_chosen) and not torch.equal(plain, augmented)
+    assert torch.equal(augmented, sample_batch(clips, 2, 3, seed=0, step=5, rank=0, augment=True)[0])
