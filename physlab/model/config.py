@@ -40,8 +40,8 @@ class ModelConfig(BaseModel):
     covariance_weight: float = 0.04
     spatial_pool: Literal["max", "mean"] = "max"
     # Training only: the fraction of context windows in which a block of cells around a moving thing is
-    # hidden for the last frames, so the predictor learns to carry an object (what it looks like, too)
-    # through an occlusion; without it a changed colour after a screen is barely a prediction error.
+    # hidden for the last frames, so the predictor has to carry an object (what it looks like, too)
+    # through an occlusion. Measured with the summary (README): it did not make a changed colour surprising.
     context_masking: float = Field(0.0, ge=0.0, le=1.0)
     # Predict a variance with each latent and score by negative log-likelihood, so events that
     # are hard to foresee in any world (a launch, an emergence) weigh less than broken rules.
