@@ -60,10 +60,10 @@ class Clips:
         return self.frames.shape[0]
 
 
-def load_clips(data: str | Path, image_size: int, fps: float, reappearance: bool = False) -> Clips:
+def load_clips(data: str | Path, image_size: int, fps: float, reappearance_grid: int | None = None) -> Clips:
     """Every clip of a training folder, resized and resampled once, kept as uint8.
 
-    `reappearance`: also where hidden objects come back into view, on the model's latent grid.
+    `reappearance_grid`: also where hidden objects come back into view, on a grid this many cells a side.
     """
     parts, maps = [], []
     for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False):
@@ -75,11 +75,11 @@ def load_clips(data: str | Path, image_size: int, fps: float, reappearance: bool
             resized = F.interpolate(frames.flatten(0, 1).permute(0, 3, 1, 2).float(), size=image_size, mode="area")
             frames = resized.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(n, t, image_size, image_size, 3)
         parts.append(frames)
-        if reappearance:
-            maps.append(reappearing_cells(shard.masks[:, ::stride], image_size // 8))
+        if reappearance_grid:
+            maps.append(reappearing_cells(shard.masks[:, ::stride], reappearance_grid))
     if not parts:
         raise PhyslabError(f"{data}: the manifest lists no shards")
-    return Clips(torch.cat(parts), torch.cat(maps) if reappearance else None)
+    return Clips(torch.cat(parts), torch.cat(maps) if maps else None)
 
 
 def sample_batch(
@@ -142,7 +142,8 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: boo
         if rank == 0 and progress:
             tqdm.write(f"starting from {config.init}" + (f"; new: {', '.join(new_parts)}" if new_parts else ""))
     start = _restore(state_path, model, optimizer, config) if resuming else 0
-    clips = load_clips(data, config.model.image_size, config.model.fps, reappearance=config.reappearance_weight > 1.0)
+    weighs_reappearance = config.reappearance_weight > 1.0
+    clips = load_clips(data, config.model.image_size, config.model.fps, config.model.latent_grid if weighs_reappearance else None)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         write_json(

@@ -75,6 +75,11 @@ class ModelConfig(BaseModel):
         return self.model_dump(exclude=self.SCORING_FIELDS) == other.model_dump(exclude=self.SCORING_FIELDS)
 
     @property
+    def latent_grid(self) -> int:
+        """Cells a side of the encoder's latent grid (it downsamples by 8)."""
+        return self.image_size // 8
+
+    @property
     def first_scored_frame(self) -> int:
         """The first frame a prediction reaches: MIN_CONTEXT frames of context, plus the horizon when only the farthest counts."""
         return MIN_CONTEXT + (self.surprise_horizon - 1 if self.surprise_horizons == "farthest" else 0)

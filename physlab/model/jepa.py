@@ -20,14 +20,13 @@ from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
     encode_clips,
-    hide_moving_blocks,
     horizon_surprise,
     horizon_targets,
     latent_std,
     masked_mean,
     pool_space,
     scoring_predictions,
-    windows_at,
+    training_windows,
 )
 
 
@@ -72,8 +71,7 @@ class JEPA(nn.Module):
         """
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
-        windows, valid = windows_at(latents, self.config.context, chosen)
-        valid = hide_moving_blocks(windows, valid, self.config.context_masking, generator)
+        windows, valid = training_windows(latents, self.config, chosen, generator)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
         energy = self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta)
         if cell_weights is not None:

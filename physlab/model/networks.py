@@ -144,6 +144,15 @@ def windows_at(latents: torch.Tensor, context: int, chosen: torch.Tensor) -> tup
     return windows[rows, chosen].flatten(0, 1), valid[chosen].flatten(0, 1)
 
 
+def training_windows(
+    latents: torch.Tensor, config: ModelConfig, chosen: torch.Tensor, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The windows scoring would use before frames `chosen`, with `config.context_masking`'s hidden blocks:
+    (B*n, K, D, g, g) and their (B*n, K, g, g) per-cell validity."""
+    windows, valid = windows_at(latents, config.context, chosen)
+    return windows, hide_moving_blocks(windows, valid, config.context_masking, generator)
+
+
 def hide_moving_blocks(
     windows: torch.Tensor, valid: torch.Tensor, fraction: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:

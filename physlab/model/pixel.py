@@ -15,14 +15,13 @@ from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
     encode_clips,
-    hide_moving_blocks,
     horizon_surprise,
     horizon_targets,
     latent_std,
     masked_mean,
     pool_space,
     scoring_predictions,
-    windows_at,
+    training_windows,
 )
 
 
@@ -59,8 +58,7 @@ class PixelPredictor(nn.Module):
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips, as the JEPA's: decode frames `chosen` (B, n) and the next ones."""
         latents = encode_clips(self.encoder, frames)
-        windows, valid = windows_at(latents, self.config.context, chosen)
-        valid = hide_moving_blocks(windows, valid, self.config.context_masking, generator)
+        windows, valid = training_windows(latents, self.config, chosen, generator)
         wanted, inside = horizon_targets(frames, chosen, self.config.horizon)
         error = (self._decode(self.predictor(windows, valid)) - wanted).pow(2)
         if cell_weights is not None:  # each latent cell stands for a patch of pixels
