@@ -45,6 +45,6 @@ def _crop(images: torch.Tensor, zoom: float, shift: np.ndarray) -> torch.Tensor:
     """
     if zoom == 1.0:
         return images
-    theta = torch.tensor([[1.0 / zoom, 0.0, shift[0]], [0.0, 1.0 / zoom, shift[1]]], dtype=images.dtype)
+    theta = torch.tensor([[1.0 / zoom, 0.0, shift[0]], [0.0, 1.0 / zoom, shift[1]]], dtype=images.dtype, device=images.device)
     grid = F.affine_grid(theta.expand(len(images), 2, 3), list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)

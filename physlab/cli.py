@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=_positive, help="override the number of steps")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.add_argument("--init", help="start from this model's weights (model file or bundled name): fine-tuning")
+    train.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train (default: a GPU when there is one)"
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
@@ -156,7 +159,7 @@ def _train(args: argparse.Namespace) -> int:
         config = config.model_copy(update={"steps": args.steps})
     if args.init:
         config = config.model_copy(update={"init": args.init})
-    model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet)
+    model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{model}: trained for {config.steps} steps")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:

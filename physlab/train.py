@@ -60,13 +60,15 @@ class Clips:
         return self.frames.shape[0]
 
 
-def load_clips(data: str | Path, image_size: int, fps: float, reappearance_grid: int | None = None) -> Clips:
+def load_clips(
+    data: str | Path, image_size: int, fps: float, reappearance_grid: int | None = None, progress: bool = True
+) -> Clips:
     """Every clip of a training folder, resized and resampled once, kept as uint8.
 
     `reappearance_grid`: also where hidden objects come back into view, on a grid this many cells a side.
     """
     parts, maps = [], []
-    for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False):
+    for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False, disable=not progress):
         shard = read_shard(path)
         stride = max(1, round(shard.meta[0]["fps"] / fps))
         frames = torch.from_numpy(shard.frames[:, ::stride])
@@ -83,7 +85,14 @@ def load_clips(data: str | Path, image_size: int, fps: float, reappearance_grid:
 
 
 def sample_batch(
-    clips: Clips, batch_size: int, targets_per_clip: int, seed: int, step: int, rank: int, augment: bool = False
+    clips: Clips,
+    batch_size: int,
+    targets_per_clip: int,
+    seed: int,
+    step: int,
+    rank: int,
+    augment: bool = False,
+    device: torch.device | str = "cpu",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Whole clips (B, T, 3, H, W) in [0, 1], the frames (B, n) to predict in each, and where
     hidden objects come back in them (B, T, g, g), if the clips know.
@@ -91,7 +100,7 @@ def sample_batch(
     Targets start at the second frame a prediction can be made for, so the model learns the
     short, zero-padded contexts that scoring uses at the start of a clip. `augment` films each
     clip differently (physlab/augment.py). A pure function of (seed, step, rank), so a resumed
-    run sees the same data.
+    run sees the same data. Frames and maps are on `device`; the frame indices stay on the CPU.
     """
     rng = np.random.default_rng([seed, step, rank])
     steps = clips.frames.shape[1]
@@ -100,8 +109,8 @@ def sample_batch(
     index = torch.from_numpy(rng.integers(0, clips.count, batch_size))
     count = min(targets_per_clip or steps, steps - MIN_CONTEXT)
     chosen = np.stack([np.sort(rng.choice(np.arange(MIN_CONTEXT, steps), count, replace=False)) for _ in range(batch_size)])
-    frames = clips.frames[index]  # (B, T, H, W, 3)
-    maps = clips.reappearing[index] if clips.reappearing is not None else None
+    frames = clips.frames[index].to(device)  # (B, T, H, W, 3), uint8 until it is on the device
+    maps = clips.reappearing[index].to(device) if clips.reappearing is not None else None
     if rng.random() < 0.5:  # mirrored worlds obey the same physics; it doubles the data for free
         frames = frames.flip(3)
         maps = maps.flip(3) if maps is not None else None
@@ -125,15 +134,28 @@ def learning_rate(config: TrainConfig, step: int) -> float:
     return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
-def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: bool = False, progress: bool = True) -> Path:
-    """Train on the clips in `data`, writing checkpoints to `out`; returns the model file."""
+def train(
+    data: str | Path,
+    out: str | Path,
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    device: str = "auto",
+) -> Path:
+    """Train on the clips in `data`, writing checkpoints to `out`; returns the model file.
+
+    `device`: "auto" (a GPU when there is one), "cpu", or "cuda". A run may resume on another device.
+    """
     out = Path(out)
     rank, world = _distributed()
+    where = training_device(device)
     torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world))
     state_path = out / "state.safetensors"
     if state_path.exists() and not resume:
         raise PhyslabError(f"{out}: holds a training run already; pass --resume to continue it, or pick a new folder")
-    model = build_model(config.model, seed=config.seed)
+    # On the device before the optimizer exists, so its state is made (and restored) there too.
+    model = build_model(config.model, seed=config.seed).to(where)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     resuming = resume and state_path.exists()
@@ -143,14 +165,24 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: boo
             tqdm.write(f"starting from {config.init}" + (f"; new: {', '.join(new_parts)}" if new_parts else ""))
     start = _restore(state_path, model, optimizer, config) if resuming else 0
     weighs_reappearance = config.reappearance_weight > 1.0
-    clips = load_clips(data, config.model.image_size, config.model.fps, config.model.latent_grid if weighs_reappearance else None)
+    clips = load_clips(
+        data,
+        config.model.image_size,
+        config.model.fps,
+        config.model.latent_grid if weighs_reappearance else None,
+        progress=progress and rank == 0,
+    )
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         write_json(
             out / "config.json", {"train": config.model_dump(), "data": str(data), "clips": clips.count, "processes": world}
         )
         _truncate_metrics(out / "metrics.csv", start)
-    engine = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    engine = (
+        torch.nn.parallel.DistributedDataParallel(model, device_ids=[where] if where.type == "cuda" else None)
+        if world > 1
+        else model
+    )
     bar = tqdm(
         total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0, dynamic_ncols=True
     )
@@ -160,7 +192,7 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: boo
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
         frames, chosen, reappearing = sample_batch(
-            clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment
+            clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
         loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights)
@@ -211,6 +243,18 @@ def train(data: str | Path, out: str | Path, config: TrainConfig, *, resume: boo
     return out / "model.safetensors"
 
 
+def training_device(name: str = "auto") -> torch.device:
+    """The device a process trains on: "auto" picks the GPU when there is one; under torchrun each
+    process takes the GPU of its local rank."""
+    if name not in ("auto", "cpu", "cuda"):
+        raise PhyslabError(f"unknown device {name!r}; devices: auto, cpu, cuda")
+    if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        raise PhyslabError("--device cuda: torch sees no GPU on this machine")
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+
+
 def _distributed() -> tuple[int, int]:
     """(rank, world size); joins the process group when launched by torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -231,9 +275,9 @@ def _checkpoint(
     optimizer_state = optimizer.state_dict()
     for index, values in optimizer_state["state"].items():
         for key, value in values.items():
-            tensors[f"optimizer.{index}.{key}"] = value.detach().clone().contiguous()
+            tensors[f"optimizer.{index}.{key}"] = value.detach().to("cpu", copy=True).contiguous()
     for name, value in model.state_dict().items():
-        tensors[f"model.{name}"] = value.detach().clone().contiguous()
+        tensors[f"model.{name}"] = value.detach().to("cpu", copy=True).contiguous()
     groups = optimizer_state["param_groups"]
     metadata = {
         "step": str(step),

@@ -57,6 +57,44 @@ def test_loss_and_surprise_shapes(kind):
     assert torch.isnan(curve[:, :MIN_CONTEXT]).all() and torch.isfinite(curve[:, MIN_CONTEXT:]).all()
 
 
+@pytest.mark.parametrize("kind", ["jepa", "pixel"])
+def test_a_finer_latent_grid_gives_a_cell_to_every_4_pixels(kind):
+    config = TINY.model_copy(update={"kind": kind, "latent_stride": 4})
+    model = build_model(config)
+    frames = torch.rand(2, 8, 3, 32, 32)
+    assert config.latent_grid == 8 and model.encoder(frames[0]).shape == (8, 16, 8, 8)
+    loss, _ = model.loss(frames, torch.tensor([[2, 5], [3, 6]]))
+    assert torch.isfinite(loss)
+    assert torch.isfinite(model.surprise(frames)[:, MIN_CONTEXT:]).all()
+    # the same weights as the coarse grid, so the two are compared at one budget
+    coarse = build_model(TINY.model_copy(update={"kind": kind}))
+    assert sum(p.numel() for p in model.encoder.parameters()) == sum(p.numel() for p in coarse.encoder.parameters())
+
+
+def test_the_training_device_is_the_gpu_only_when_there_is_one(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert physlab.train.training_device("auto") == torch.device("cpu")
+    assert physlab.train.training_device("cpu") == torch.device("cpu")
+    with pytest.raises(PhyslabError, match="no GPU"):
+        physlab.train.training_device("cuda")
+    with pytest.raises(PhyslabError, match="unknown device"):
+        physlab.train.training_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert physlab.train.training_device("auto") == torch.device("cuda", 1)
+    assert physlab.train.training_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_cpu_run_resumes_on_the_gpu(tiny_data, tmp_path):
+    config = _drawing_config()
+    train(tiny_data, tmp_path / "run", config.model_copy(update={"steps": 10}), progress=False, device="cpu")
+    train(tiny_data, tmp_path / "run", config, resume=True, progress=False, device="cuda")
+    model = load_model(tmp_path / "run" / "model.safetensors")
+    assert all(torch.isfinite(v).all() for v in model.state_dict().values())
+    assert (tmp_path / "run" / "metrics.csv").read_text().count("\n") == config.steps + 1
+
+
 def test_context_windows_pad_the_start_of_a_clip():
     latents = torch.arange(6.0).reshape(1, 6, 1, 1, 1)
     windows, valid = context_windows(latents, 3)
@@ -357,3 +395,13 @@ def test_the_example_training_configs_load():
     for path in sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")):
         config = load_train_config(path)
         assert config.model.kind == "jepa", path
+
+
+def test_train_on_the_command_line_is_silent_when_quiet(tiny_data, tmp_path, capsys):
+    from physlab.cli import main
+
+    code = main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "run"), "--preset", "tiny", "--steps", "2",
+                 "--device", "cpu", "--quiet"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0 and "trained for 2 steps" in captured.out
+    assert captured.err == ""

@@ -34,7 +34,7 @@ def save_model(path: str | Path, model: WorldModel, info: dict | None = None) ->
     """Write `path` (.safetensors) atomically, and `path` with .json for people to read."""
     path = Path(path)
     metadata = {"config": model.config.model_dump_json(), "info": json.dumps(info or {})}
-    state = {name: tensor.detach().contiguous() for name, tensor in model.state_dict().items()}
+    state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.state_dict().items()}
     with atomic_path(path) as temp:
         save_file(state, str(temp), metadata=metadata)
     write_json(path.with_suffix(".json"), {"config": model.config.model_dump(), "info": info or {}})

@@ -21,7 +21,10 @@ class ModelConfig(BaseModel):
     SCORING_FIELDS: ClassVar[frozenset[str]] = frozenset({"surprise_horizon", "surprise_horizons", "surprise_energy"})
 
     kind: Literal["jepa", "pixel"] = "jepa"
-    image_size: int = Field(64, ge=16, multiple_of=8, description="the encoder downsamples by 8")
+    image_size: int = Field(64, ge=16, multiple_of=8, description="the encoder downsamples by latent_stride")
+    # Pixels a latent cell spans a side. At 8 a 64 px frame gives an 8x8 grid and the ball (4 px) is half a
+    # cell; 4 gives 16x16 cells, so a small object has a cell of its own (4x the encoder's last stage and the predictor).
+    latent_stride: Literal[4, 8] = 8
     fps: float = Field(12.0, gt=0, description="frame rate the model sees; clips are resampled to it")
     latent_dim: int = Field(64, ge=4)
     channels: tuple[int, int, int] = (32, 64, 96)
@@ -76,8 +79,8 @@ class ModelConfig(BaseModel):
 
     @property
     def latent_grid(self) -> int:
-        """Cells a side of the encoder's latent grid (it downsamples by 8)."""
-        return self.image_size // 8
+        """Cells a side of the encoder's latent grid."""
+        return self.image_size // self.latent_stride
 
     @property
     def first_scored_frame(self) -> int:

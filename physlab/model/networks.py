@@ -19,7 +19,8 @@ def _conv_block(inputs: int, outputs: int, stride: int = 1) -> list[nn.Module]:
 
 
 class FrameEncoder(nn.Module):
-    """(N, 3, H, W) in [0, 1] -> (N, D, H/8, W/8): a grid of latents, so a small object still matters."""
+    """(N, 3, H, W) in [0, 1] -> (N, D, H/s, W/s), s the config's latent_stride: a grid of latents, so a small
+    object still matters. Stride 4 leaves out the last downsampling; the weights are the same."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -29,7 +30,7 @@ class FrameEncoder(nn.Module):
             *_conv_block(3, c1, stride=2),
             *_conv_block(c1, c2, stride=2),
             *_conv_block(c2, c2),
-            *_conv_block(c2, c3, stride=2),
+            *_conv_block(c2, c3, stride=config.latent_stride // 4),
             *_conv_block(c3, c3),
             nn.Conv2d(c3, config.latent_dim, 1),
         )
@@ -164,10 +165,11 @@ def hide_moving_blocks(
     what was there, its look included, from the frames before (V-JEPA's masking, in time).
     """
     count, steps, _, height, width = windows.shape
-    cells = valid[:, :, None, None].expand(count, steps, height, width).clone()
+    cells = valid.cpu()[:, :, None, None].expand(count, steps, height, width).clone()
     if steps < 3 or fraction <= 0:
-        return cells
-    motion = (windows[:, 1:] - windows[:, :-1]).detach().float().pow(2).mean(2).sum(1).flatten(1)  # (N, g*g)
+        return cells.to(windows.device)
+    # The draws stay on the CPU, where the seeded generator is, so a run draws the same blocks on any device.
+    motion = (windows[:, 1:] - windows[:, :-1]).detach().float().pow(2).mean(2).sum(1).flatten(1).cpu()  # (N, g*g)
     centre = torch.multinomial(motion + 1e-6, 1, generator=generator)[:, 0]
     size = torch.randint(2, 5, (count,), generator=generator)
     span = torch.randint(1, steps - 1, (count,), generator=generator)
@@ -179,7 +181,7 @@ def hide_moving_blocks(
     block = rows[:, :, None] & columns[:, None, :]  # (N, g, g)
     late = torch.arange(steps)[None, :] >= steps - span[:, None]  # (N, K)
     cells &= ~(block[:, None] & late[:, :, None, None] & hidden[:, None, None, None])
-    return cells
+    return cells.to(windows.device)
 
 
 def horizon_targets(targets: torch.Tensor, chosen: torch.Tensor, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -193,6 +195,7 @@ def horizon_targets(targets: torch.Tensor, chosen: torch.Tensor, horizon: int) -
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of (N, h, ...) values over the (N, h) entries the mask keeps."""
     per_entry = values.flatten(2).mean(-1)
+    mask = mask.to(per_entry)
     return (per_entry * mask).sum() / mask.sum().clamp(min=1)
 
 

@@ -1,7 +1,7 @@
 """The generative baseline: the same encoder and predictor, decoded back to pixels.
 
 Same budget as the JEPA; surprise is the error of the predicted next frame in pixel space,
-pooled over 8x8 patches the way the JEPA pools its latent grid.
+pooled over patches of a latent cell's size the way the JEPA pools its latent grid.
 """
 
 from __future__ import annotations
@@ -32,15 +32,12 @@ class PixelPredictor(nn.Module):
         self.encoder = FrameEncoder(config)
         self.predictor = TemporalPredictor(config)
         c1, c2, c3 = config.channels
-        self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(config.latent_dim, c3, 4, stride=2, padding=1),
-            nn.GELU(),
-            nn.ConvTranspose2d(c3, c2, 4, stride=2, padding=1),
-            nn.GELU(),
-            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
-            nn.GELU(),
-            nn.Conv2d(c1, 3, 3, padding=1),
-        )
+        # One doubling per halving in the encoder: latent -> c3 -> c2 -> c1 at stride 8, latent -> c2 -> c1 at 4.
+        widths = [config.latent_dim, c3, c2, c1] if config.latent_stride == 8 else [config.latent_dim, c2, c1]
+        layers: list[nn.Module] = []
+        for inputs, outputs in zip(widths, widths[1:]):
+            layers += [nn.ConvTranspose2d(inputs, outputs, 4, stride=2, padding=1), nn.GELU()]
+        self.decoder = nn.Sequential(*layers, nn.Conv2d(c1, 3, 3, padding=1))
 
     def _decode(self, latents: torch.Tensor) -> torch.Tensor:
         lead = latents.shape[:-3]
@@ -84,7 +81,8 @@ class PixelPredictor(nn.Module):
         def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
             count = predictions.shape[1]
             errors = (self._decode(predictions) - frames[:, first : first + count]).pow(2).mean(dim=2)
-            patches = F.avg_pool2d(errors.flatten(0, 1), 8).reshape(batch, count, *[s // 8 for s in self._size()])
+            cell = self.config.latent_stride
+            patches = F.avg_pool2d(errors.flatten(0, 1), cell).reshape(batch, count, *[s // cell for s in self._size()])
             return pool_space(patches, self.config.spatial_pool)
 
         return horizon_surprise(predicted, steps, self.config, energy)
