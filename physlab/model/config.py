@@ -22,8 +22,9 @@ class ModelConfig(BaseModel):
 
     kind: Literal["jepa", "pixel"] = "jepa"
     image_size: int = Field(64, ge=16, multiple_of=8, description="the encoder downsamples by latent_stride")
-    # Pixels a latent cell spans a side. At 8 a 64 px frame gives an 8x8 grid and the ball (4 px) is half a
-    # cell; 4 gives 16x16 cells, so a small object has a cell of its own (4x the encoder's last stage and the predictor).
+    # Pixels a latent cell spans a side. At 8 a 64 px frame gives an 8x8 grid and a ball (7-12 px across in
+    # the training clips) is about one cell; 4 gives 16x16, a ball spans a few cells, at 4x the work of the
+    # encoder's last stage and the predictor.
     latent_stride: Literal[4, 8] = 8
     fps: float = Field(12.0, gt=0, description="frame rate the model sees; clips are resampled to it")
     latent_dim: int = Field(64, ge=4)
