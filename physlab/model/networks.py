@@ -185,17 +185,17 @@ def hide_moving_blocks(
 
 
 def horizon_targets(targets: torch.Tensor, chosen: torch.Tensor, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Frames chosen + j for j < horizon: (B*n, horizon, ...) and a (B*n, horizon) mask of those inside the clip."""
+    """Frames chosen + j for j < horizon: (B*n, horizon, ...) and a (B*n, horizon) mask of those inside the clip,
+    both on the targets' device (`chosen` may be on the CPU, where the batch was drawn)."""
     steps = targets.shape[1]
     index = chosen[..., None] + torch.arange(horizon)
     rows = torch.arange(targets.shape[0])[:, None, None]
-    return targets[rows, index.clamp(max=steps - 1)].flatten(0, 1), (index < steps).flatten(0, 1)
+    return targets[rows, index.clamp(max=steps - 1)].flatten(0, 1), (index < steps).flatten(0, 1).to(targets.device)
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of (N, h, ...) values over the (N, h) entries the mask keeps."""
     per_entry = values.flatten(2).mean(-1)
-    mask = mask.to(per_entry)
     return (per_entry * mask).sum() / mask.sum().clamp(min=1)
 
 
