@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_models.py
 	$(BIN)/python benchmarks/bench_models.py --foreign
+	$(BIN)/python benchmarks/bench_visibility.py
 	$(BIN)/python benchmarks/bench_score.py
 
 clean:

@@ -8,6 +8,8 @@ The Python API:
     pair.possible.frames, pair.impossible.masks, pair.onset_frame
     clip = physlab.make_clip(family, seed=3)          # a possible event (training data)
     physlab.write_stimuli("set/", physlab.load_families(with_violations=True), pairs=10)
+    physlab.evaluate("set/").summary                  # pairwise accuracy and AUROC of the bundled JEPA
+    physlab.set_visibility("set/")                    # does the JEPA's representation see each violation?
 """
 
 from physlab._quiet import import_pybullet_quietly
@@ -21,6 +23,7 @@ from physlab.families import family_names, load_families, load_family
 from physlab.spec import Family, sample_scene
 from physlab.stimuli import write_stimuli
 from physlab.surprise import evaluate, surprise
+from physlab.visibility import set_visibility
 
 __all__ = [
     "Clip",
@@ -35,6 +38,7 @@ __all__ = [
     "make_pair",
     "read_shard",
     "sample_scene",
+    "set_visibility",
     "evaluate",
     "surprise",
     "write_stimuli",

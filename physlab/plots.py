@@ -75,6 +75,22 @@ def plot_accuracy_by_concept(results: dict[str, dict], path: str | Path, metric:
     _save(figure, path)
 
 
+def plot_visibility(summaries: dict[str, dict[str, dict]], path: str | Path) -> None:
+    """Per violation, how visible it is in pixels and in each model's representation (physlab/visibility.py)."""
+    rows = sorted({row for summary in summaries.values() for row in summary})
+    first = next(iter(summaries.values()), {})
+    series = {"pixels": [first.get(row, {}).get("pixels") or 0.0 for row in rows]}
+    series |= {name: [summary.get(row, {}).get("representation") or 0.0 for row in rows] for name, summary in summaries.items()}
+    figure, axis = plt.subplots(figsize=(min(14, max(7, 0.2 * len(rows) * len(series))), 3.8))
+    width = 0.8 / len(series)
+    for i, (name, values) in enumerate(series.items()):
+        axis.bar(np.arange(len(rows)) + i * width - 0.4 + width / 2, values, width, label=name, color="grey" if i == 0 else None)
+    axis.set_xticks(np.arange(len(rows)), rows, rotation=35, ha="right")
+    axis.set_ylabel("twin distance / a frame of motion")
+    axis.legend(frameon=False, fontsize=8, ncols=len(series))
+    _save(figure, path)
+
+
 def plot_development(points: dict[str, list[tuple[int, float]]], path: str | Path, threshold: float) -> None:
     """Pairwise accuracy per concept against experience (clips seen), the acquisition threshold dashed."""
     figure, axis = plt.subplots(figsize=(7, 3.8))
