@@ -18,21 +18,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from physlab.plots import plot_visibility
-from physlab.visibility import set_visibility, summarise_visibility
+from physlab.visibility import format_visibility, set_visibility, summarise_visibility
 
 HERE = Path(__file__).resolve().parent
-
-
-def print_table(summaries: dict[str, dict[str, dict]], title: str) -> None:
-    rows = sorted({row for summary in summaries.values() for row in summary})
-    print(f"{title:24s} {'pixels':>8s}" + "".join(f" {name:>10s} {'kept':>6s}" for name in summaries))
-    first = next(iter(summaries.values()))
-    for row in rows:
-        cells = [f" {first[row]['pixels']:8.2f}"]
-        for summary in summaries.values():
-            kept = summary[row]["kept"]
-            cells.append(f" {summary[row]['representation']:10.2f} {'-' if kept is None else f'{kept:.2f}':>6s}")
-        print(f"{row:24s}" + "".join(cells))
 
 
 def main() -> int:
@@ -55,9 +43,9 @@ def main() -> int:
         by_concept[name] = summarise_visibility(results, "concept")
         pairs[name] = [asdict(result) for result in results]
         print(f"{name}: {len(results)} pairs in {time.perf_counter() - start:.1f} s")
-    print_table(by_concept, "concept")
+    print(format_visibility(by_concept, "concept"))
     print()
-    print_table(by_violation, "violation")
+    print(format_visibility(by_violation, "violation"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {"set": str(folder), "per_concept": by_concept, "per_violation": by_violation, "pairs": pairs}

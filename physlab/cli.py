@@ -89,6 +89,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--plots", help="folder for the plots")
     evaluate.set_defaults(run=_evaluate)
 
+    visibility = commands.add_parser(
+        "visibility", help="how far a model's representation puts each pair's twins apart, against pixels"
+    )
+    visibility.add_argument("set", help="stimulus set folder (manifest.csv + clips)")
+    visibility.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
+    visibility.add_argument("--by", choices=["violation", "concept"], default="violation", help="rows of the table")
+    visibility.add_argument("--json", help="write the summary and every pair's numbers here")
+    visibility.add_argument("--plot", help="write a bar chart here (png or svg)")
+    visibility.set_defaults(run=_visibility)
+
     experiment = commands.add_parser("experiment", help="scripted surprise experiments (experiments/*.yaml)")
     actions = experiment.add_subparsers(required=True, metavar="ACTION")
     run = actions.add_parser("run", help="run an experiment file: summary.json, tables, plots and a report")
@@ -214,6 +224,28 @@ def _evaluate(args: argparse.Namespace) -> int:
     for error in result.errors:
         print(f"physlab: error: {error}", file=sys.stderr)
     return 1 if result.errors else 0
+
+
+def _visibility(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from physlab.visibility import format_visibility, set_visibility, summarise_visibility
+
+    results, errors = set_visibility(args.set, args.model)
+    name = args.model or "jepa"
+    summary = summarise_visibility(results, args.by)
+    print(format_visibility({name: summary}, args.by))
+    if args.json:
+        write_json(
+            args.json, {"set": str(args.set), "model": name, f"per_{args.by}": summary, "pairs": [asdict(r) for r in results]}
+        )
+    if args.plot:
+        from physlab.plots import plot_visibility
+
+        plot_visibility({name: summary}, args.plot)
+    for error in errors:
+        print(f"physlab: error: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _experiment_run(args: argparse.Namespace) -> int:

@@ -121,6 +121,20 @@ def summarise_visibility(results: list[Visibility], by: str = "concept") -> dict
     return summary
 
 
+def format_visibility(summaries: dict[str, dict[str, dict]], title: str = "violation") -> str:
+    """A table of summarise_visibility's results, one column pair (visibility, share kept) per model."""
+    rows = sorted({row for summary in summaries.values() for row in summary})
+    first = next(iter(summaries.values()), {})
+    lines = [f"{title:24s} {'pixels':>8s}" + "".join(f" {name[-10:]:>10s} {'kept':>6s}" for name in summaries)]
+    for row in rows:
+        cells = [f" {first[row]['pixels']:8.2f}"]
+        for summary in summaries.values():
+            kept = summary[row]["kept"]
+            cells.append(f" {summary[row]['representation']:10.2f} {'-' if kept is None else f'{kept:.2f}':>6s}")
+        lines.append(f"{row:24s}" + "".join(cells))
+    return "\n".join(lines)
+
+
 def _unit(scales: list[float]) -> float:
     moving = [scale for scale in scales if scale > 0]
     return float(np.median(moving)) if moving else 1.0

@@ -1,7 +1,10 @@
 """Visibility: how far apart a model's representation puts the twins of a pair, against the pixels."""
 
 import csv
+import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -107,3 +110,29 @@ def test_the_plot_shows_pixels_and_each_model(stimulus_set, tmp_path):
     summary = summarise_visibility(results, "violation")
     plot_visibility({"tiny": summary, "again": summary}, tmp_path / "visibility.png")
     assert (tmp_path / "visibility.png").stat().st_size > 1000
+
+
+def test_cli_prints_the_table_and_writes_json_and_plot(stimulus_set, tmp_path):
+    path = tmp_path / "tiny.safetensors"
+    save_model(path, build_model(TINY))
+    out = subprocess.run(
+        [sys.executable, "-m", "physlab", "visibility", str(stimulus_set), "--model", str(path), "--by", "concept",
+         "--json", str(tmp_path / "v.json"), "--plot", str(tmp_path / "v.png")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "constancy" in out.stdout and "pixels" in out.stdout
+    report = json.loads((tmp_path / "v.json").read_text())
+    assert set(report["per_concept"]) == {"inertia", "constancy"} and len(report["pairs"]) == 4
+    assert (tmp_path / "v.png").stat().st_size > 1000
+
+
+def test_cli_names_a_missing_model_in_one_line(stimulus_set, tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "physlab", "visibility", str(stimulus_set), "--model", str(tmp_path / "none.safetensors")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode != 0
+    assert out.stderr.strip().splitlines() == [
+        f"physlab: error: {tmp_path / 'none.safetensors'}: no such model file (bundled models: jepa, pixel, untrained)"
+    ]
