@@ -140,7 +140,7 @@ def evaluate(
         kept.append(row)
     curves = {curve.name: curve for curve in score_videos(model, videos, batch_size, precision)} if videos else {}
     clip_rows = [_clip_row(row, curves[row["clip"]], pool) for row in kept]
-    pairs, pair_errors = _pairs(clip_rows, rows, folder)
+    pairs, pair_errors = complete_pairs(clip_rows, rows, folder)
     errors.extend(pair_errors)
     summary = summarise(pairs, clip_rows) | {"pool": pool, "errors": errors, "model": model.config.kind}
     return Evaluation(summary, clip_rows, curves, errors)
@@ -185,8 +185,9 @@ def _clip_row(row: dict, curve: SurpriseCurve, pool: str) -> dict:
     }
 
 
-def _pairs(clip_rows: list[dict], manifest_rows: list[dict], folder: Path) -> tuple[list[tuple[dict, dict]], list[str]]:
-    """Complete pairs; a pair short of a label (in the manifest or unreadable) is reported."""
+def complete_pairs(clip_rows: list[dict], manifest_rows: list[dict], folder: Path) -> tuple[list[tuple[dict, dict]], list[str]]:
+    """(possible, impossible) rows of the pairs complete in `clip_rows`; a pair the manifest lists short of a
+    label is reported (one complete in the manifest but not in `clip_rows`, say unreadable, is left out quietly)."""
     scored: dict[str, dict[str, dict]] = defaultdict(dict)
     for row in clip_rows:
         scored[row["pair"]][row["label"]] = row

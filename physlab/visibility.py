@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel, load_model
-from physlab.surprise import LABELS, read_manifest
+from physlab.surprise import complete_pairs, read_manifest
 from physlab.video import read_video, resample
 
 MOTION_QUANTILE = 0.9  # of the possible twin's frame-to-frame changes: the motion scale, robust to still frames
@@ -76,24 +76,20 @@ def set_visibility(folder: str | Path, model: WorldModel | str | None = None) ->
     folder = Path(folder)
     model = model if isinstance(model, torch.nn.Module) else load_model(model)
     config = model.config
-    pairs: dict[str, dict[str, dict]] = defaultdict(dict)
-    for row in read_manifest(folder):
-        pairs[row["pair"]][row["label"]] = row
-    measured, errors = [], []
-    for name, labels in pairs.items():
-        if set(labels) != {"possible", "impossible"}:
-            errors.append(f"{folder / 'manifest.csv'}: pair {name!r} needs one possible and one impossible clip")
-            continue
+    rows = read_manifest(folder)
+    pairs, errors = complete_pairs(rows, rows, folder)
+    measured = []
+    for possible, impossible in pairs:
         try:
-            twins = [_model_frames(folder / labels[label]["clip"], config.fps, config.image_size) for label in LABELS]
+            twins = [_model_frames(folder / row["clip"], config.fps, config.image_size) for row in (possible, impossible)]
         except PhyslabError as err:  # a clip the reader rejects is one error line; the set goes on
             errors.append(str(err))
             continue
-        measured.append((name, labels["impossible"], pair_distances(model, *twins)))
-    units = [_unit([distances[i] for _, _, distances in measured]) for i in (1, 3)]  # representation, pixels
+        measured.append((impossible, pair_distances(model, *twins)))
+    units = [_unit([distances[i] for _, distances in measured]) for i in (1, 3)]  # representation, pixels
     results = [
-        Visibility(name, row["concept"], row.get("violation") or None, distances[0] / units[0], distances[2] / units[1])
-        for name, row, distances in measured
+        Visibility(row["pair"], row["concept"], row.get("violation") or None, distances[0] / units[0], distances[2] / units[1])
+        for row, distances in measured
     ]
     return results, errors
 

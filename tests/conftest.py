@@ -1,7 +1,13 @@
 import pytest
 
 from physlab.families import load_family
+from physlab.model import ModelConfig
 from physlab.world import connect, disconnect
+
+# A world model small enough to build, train and score in a test (tests import it: from conftest import TINY).
+TINY = ModelConfig(
+    image_size=32, latent_dim=16, channels=(8, 16, 16), context=4, predictor_width=32, predictor_blocks=1, expander_dim=32
+)
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 
 import physlab.train
 from physlab.errors import PhyslabError
-from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
+from physlab.model import build_model, load_model, load_train_config, save_model
 from physlab.model.checkpoint import load_weights
 from physlab.model.jepa import vicreg_terms
 from physlab.model.networks import (
@@ -23,10 +24,6 @@ from physlab.model.networks import (
     windows_at,
 )
 from physlab.train import train
-
-TINY = ModelConfig(
-    image_size=32, latent_dim=16, channels=(8, 16, 16), context=4, predictor_width=32, predictor_blocks=1, expander_dim=32
-)
 
 
 @pytest.fixture(scope="module")

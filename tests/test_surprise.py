@@ -8,18 +8,15 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import TINY
 from PIL import Image
 
 from physlab.errors import PhyslabError
 from physlab.families import load_families
-from physlab.model import ModelConfig, build_model, load_model, save_model
+from physlab.model import build_model, load_model, save_model
 from physlab.stimuli import write_stimuli
 from physlab.surprise import SurpriseCurve, evaluate, score_videos, summarise, surprise
 from physlab.video import read_video, resample, write_mp4
-
-TINY = ModelConfig(
-    image_size=32, latent_dim=16, channels=(8, 16, 16), context=4, predictor_width=32, predictor_blocks=1, expander_dim=32
-)
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,10 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import TINY
 
 from physlab.families import load_families
-from physlab.model import ModelConfig, build_model, save_model
+from physlab.model import build_model, save_model
 from physlab.plots import plot_visibility
 from physlab.stimuli import write_stimuli
 from physlab.visibility import (
@@ -22,10 +23,6 @@ from physlab.visibility import (
     set_visibility,
     summarise_visibility,
     twin_distance,
-)
-
-TINY = ModelConfig(
-    image_size=32, latent_dim=16, channels=(8, 16, 16), context=4, predictor_width=32, predictor_blocks=1, expander_dim=32
 )
 
 
