@@ -233,8 +233,9 @@ def _visibility(args: argparse.Namespace) -> int:
 
     results, errors = set_visibility(args.set, args.model)
     name = args.model or "jepa"
+    label = Path(name).stem  # a column a model file names by its stem, not the tail of its path
     summary = summarise_visibility(results, args.by)
-    print(format_visibility({name: summary}, args.by))
+    print(format_visibility({label: summary}, args.by))
     if args.json:
         write_json(
             args.json, {"set": str(args.set), "model": name, f"per_{args.by}": summary, "pairs": [asdict(r) for r in results]}
@@ -242,7 +243,7 @@ def _visibility(args: argparse.Namespace) -> int:
     if args.plot:
         from physlab.plots import plot_visibility
 
-        plot_visibility({name: summary}, args.plot)
+        plot_visibility({label: summary}, args.plot)
     for error in errors:
         print(f"physlab: error: {error}", file=sys.stderr)
     return 1 if errors else 0

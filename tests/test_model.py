@@ -12,11 +12,12 @@ from conftest import TINY
 
 import physlab.train
 from physlab.errors import PhyslabError
-from physlab.model import build_model, load_model, load_train_config, save_model
+from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
 from physlab.model.checkpoint import load_weights
 from physlab.model.jepa import vicreg_terms
 from physlab.model.networks import (
     MIN_CONTEXT,
+    appearance_code,
     context_windows,
     hide_moving_blocks,
     horizon_targets,
@@ -293,6 +294,50 @@ def test_training_reduces_the_loss_and_logs_metrics(tiny_data, tmp_path):
     losses = [float(r["loss"]) for r in rows]
     assert np.mean(losses[-5:]) < np.mean(losses[:5])
     assert all(float(r["latent_std"]) > 0 for r in rows)
+
+
+def test_the_colour_code_is_each_quarter_cells_mean_colour():
+    frames = torch.zeros(1, 2, 3, 16, 16)
+    frames[0, 1, 0, 0:4, 4:8] = 1.0  # frame 1: the top-right quarter of the top-left cell is red
+    code = appearance_code(frames, 8)
+    assert code.shape == (1, 2, 12, 2, 2)
+    assert torch.equal(code[0, 0], torch.full((12, 2, 2), -0.5))  # black, centred on grey
+    red_quarters = code[0, 1, 0:4, 0, 0]  # red channel of the four quarters, row by row
+    assert red_quarters.tolist() == [-0.5, 0.5, -0.5, -0.5]
+    assert (code[0, 1, 4:, 0, 0] == -0.5).all() and (code[0, 1, :, 1, 1] == -0.5).all()
+
+
+def test_a_jepa_with_the_colour_code_sees_and_predicts_it():
+    config = TINY.model_copy(update={"appearance_scale": 4.0})
+    model = build_model(config)
+    assert config.predicted_dim == TINY.latent_dim + 12
+    frames = torch.rand(2, 10, 3, 32, 32)
+    targets = model.targets(frames)
+    assert targets.shape == (2, 10, TINY.latent_dim + 12, 4, 4)
+    torch.testing.assert_close(targets[:, :, TINY.latent_dim :], 4.0 * appearance_code(frames, 8))
+    loss, _ = model.loss(frames, torch.tensor([[2, 5], [3, 6]]))
+    loss.backward()
+    assert model.encoder.net[0].weight.grad is not None  # the encoder still learns through the predictor
+    assert torch.isfinite(model.surprise(frames)[:, MIN_CONTEXT:]).all()
+    # a recoloured clip is far from the original in the code, whatever the latents keep
+    recoloured = frames.flip(2)
+    assert (model.targets(recoloured) - targets)[:, :, TINY.latent_dim :].abs().amax() > 0.5
+
+
+def test_the_colour_code_is_for_the_jepa_only():
+    with pytest.raises(ValueError, match="appearance_scale is for the JEPA"):
+        ModelConfig(kind="pixel", appearance_scale=4.0)
+
+
+def test_a_model_with_the_colour_code_round_trips(tmp_path):
+    model = build_model(TINY.model_copy(update={"appearance_scale": 4.0})).eval()
+    save_model(tmp_path / "m.safetensors", model)
+    loaded = load_model(tmp_path / "m.safetensors")
+    assert loaded.config.appearance_scale == 4.0
+    frames = torch.rand(1, 10, 3, 32, 32)
+    torch.testing.assert_close(model.surprise(frames), loaded.surprise(frames), rtol=1e-5, atol=1e-6, equal_nan=True)
+    with pytest.raises(PhyslabError, match="does not fit this model's config"):
+        load_weights(build_model(TINY), tmp_path / "m.safetensors")  # its predictor sees more numbers a cell
 
 
 def test_checkpoint_round_trip(tmp_path):

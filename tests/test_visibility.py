@@ -119,6 +119,7 @@ def test_cli_prints_the_table_and_writes_json_and_plot(stimulus_set, tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "constancy" in out.stdout and "pixels" in out.stdout
+    assert out.stdout.splitlines()[0].split()[2] == "tiny"  # the model file's stem heads its column
     report = json.loads((tmp_path / "v.json").read_text())
     assert set(report["per_concept"]) == {"inertia", "constancy"} and len(report["pairs"]) == 4
     assert (tmp_path / "v.png").stat().st_size > 1000

@@ -19,6 +19,7 @@ from physlab.model.config import ModelConfig
 from physlab.model.networks import (
     FrameEncoder,
     TemporalPredictor,
+    appearance_code,
     encode_clips,
     horizon_surprise,
     horizon_targets,
@@ -35,7 +36,7 @@ class JEPA(nn.Module):
         super().__init__()
         self.config = config
         self.encoder = FrameEncoder(config)
-        self.predictor = TemporalPredictor(config, config.latent_dim + int(config.predict_variance))
+        self.predictor = TemporalPredictor(config, config.predicted_dim + int(config.predict_variance))
         self.target_encoder = copy.deepcopy(self.encoder) if config.target == "ema" else None
         if self.target_encoder is not None:
             self.target_encoder.requires_grad_(False)
@@ -48,13 +49,22 @@ class JEPA(nn.Module):
         """(B, T, 3, H, W) -> (B, T, D, g, g), by the online encoder unless told another."""
         return encode_clips(encoder or self.encoder, frames)
 
+    def seen(self, frames: torch.Tensor, latents: torch.Tensor) -> torch.Tensor:
+        """What the predictor sees of each frame: the latents (B, T, D, g, g), and the colour code beside them
+        when the config has one."""
+        if not self.config.appearance_dim:
+            return latents
+        code = appearance_code(frames, self.config.latent_stride) * self.config.appearance_scale
+        return torch.cat([latents, code.to(latents.dtype)], dim=2)
+
     @torch.no_grad()
     def targets(self, frames: torch.Tensor, online: torch.Tensor | None = None) -> torch.Tensor:
-        """Normalised target latents (B, T, D, g, g), never carrying gradient."""
+        """What the predictor predicts (B, T, D + colour code, g, g): normalised target latents, never carrying
+        gradient, and the colour code when the config has one."""
         latents = (
             online.detach() if self.target_encoder is None and online is not None else self.encode(frames, self.target_encoder)
         )
-        return _normalise(latents)
+        return self.seen(frames, _normalise(latents))
 
     def loss(
         self,
@@ -71,7 +81,7 @@ class JEPA(nn.Module):
         """
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
-        windows, valid = training_windows(latents, self.config, chosen, generator)
+        windows, valid = training_windows(self.seen(frames, latents), self.config, chosen, generator)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
         energy = self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta)
         if cell_weights is not None:
@@ -104,7 +114,7 @@ class JEPA(nn.Module):
             return torch.full((batch, steps), float("nan"))
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
-        predicted = scoring_predictions(self.predictor, latents, self.config.context)
+        predicted = scoring_predictions(self.predictor, self.seen(frames, latents), self.config.context)
 
         def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
             count = predictions.shape[1]
@@ -123,7 +133,7 @@ class JEPA(nn.Module):
         `beta` > 0 weighs each cell's NLL by its detached variance to that power (for training only);
         `nll=False` gives the squared error even where the model predicts a variance.
         """
-        dim = self.config.latent_dim
+        dim = self.config.predicted_dim
         error = (predicted[:, :, :dim] - targets).pow(2).mean(dim=2)
         if not (self.config.predict_variance and nll):
             return error

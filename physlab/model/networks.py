@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from physlab.model.config import MIN_CONTEXT, ModelConfig
@@ -68,12 +69,12 @@ class TemporalPredictor(nn.Module):
     def __init__(self, config: ModelConfig, out_dim: int | None = None):
         super().__init__()
         self.horizon = config.horizon
-        self.out_dim = out_dim or config.latent_dim
-        width = config.predictor_width
-        self.stem = nn.Conv2d(config.context * (config.latent_dim + 1) + 2, width, 1)
+        self.out_dim = out_dim or config.predicted_dim
+        width, dim = config.predictor_width, config.predicted_dim
+        self.stem = nn.Conv2d(config.context * (dim + 1) + 2, width, 1)
         # What each context frame holds anywhere in view, pooled over its visible cells: a cell where a
         # hidden object will come out can read the object's look from there, wherever it was last seen.
-        self.summary = nn.Linear(config.context * (2 * config.latent_dim + 1), width) if config.predictor_summary else None
+        self.summary = nn.Linear(config.context * (2 * dim + 1), width) if config.predictor_summary else None
         if self.summary is not None:  # starts as a no-op, so a trained predictor can be fine-tuned with it
             nn.init.zeros_(self.summary.weight)
             nn.init.zeros_(self.summary.bias)
@@ -105,6 +106,15 @@ def _pooled_summary(context: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
     peak = torch.where(seen > 0, values, torch.finfo(values.dtype).min).amax(-1)
     peak = torch.where(count > 0, peak, torch.zeros_like(peak))
     return torch.cat([peak, mean, (count > 0).to(values)], dim=2).reshape(batch, steps * (2 * dim + 1))
+
+
+def appearance_code(frames: torch.Tensor, stride: int) -> torch.Tensor:
+    """(B, T, 3, H, W) in [0, 1] -> (B, T, 12, H/stride, W/stride): each cell's mean colour in each of its
+    quarters, centred on grey. Not learned, so training cannot throw it away."""
+    batch, steps = frames.shape[:2]
+    quarters = F.avg_pool2d(frames.flatten(0, 1), stride // 2)
+    cells = F.pixel_unshuffle(quarters - 0.5, 2)
+    return cells.reshape(batch, steps, *cells.shape[1:])
 
 
 def encode_clips(encoder: nn.Module, frames: torch.Tensor) -> torch.Tensor:
