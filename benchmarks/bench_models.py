@@ -59,14 +59,15 @@ def _scaled(value, factor: float):
 def print_table(results: dict[str, dict], part: str, title: str) -> None:
     """One row per concept (or violation), accuracy and AUROC of each model side by side."""
     rows = sorted({key for summary in results.values() for key in summary.get(part, {})})
-    print(f"{title:24s}" + "".join(f" {name + ' acc':>14s} {name + ' auroc':>14s}" for name in results))
+    print(f"{title:24s}" + "".join(f" {name + ' acc':>14s} {'95%':>9s} {name + ' auroc':>14s}" for name in results))
     for row in [*rows, "overall"]:
         cells = []
         for summary in results.values():
             metrics = summary if row == "overall" else summary.get(part, {}).get(row, {})
-            for key in ("pairwise_accuracy", "auroc"):
-                value = metrics.get(key)
-                cells.append(f" {'-' if value is None else f'{value:.3f}':>14s}")
+            accuracy, interval, area = (metrics.get(key) for key in ("pairwise_accuracy", "pairwise_interval", "auroc"))
+            cells.append(f" {'-' if accuracy is None else f'{accuracy:.3f}':>14s}")
+            cells.append(f" {'-' if not interval else f'{interval[0]:.2f}-{interval[1]:.2f}':>9s}")
+            cells.append(f" {'-' if area is None else f'{area:.3f}':>14s}")
         print(f"{row:24s}" + "".join(cells))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from physlab.model import WorldModel, load_model
-from physlab.surprise import evaluate
+from physlab.surprise import evaluate, interval_columns
 
 
 def compare_models(
@@ -32,7 +32,7 @@ def compare_models(
 
 
 def concept_rows(results: dict[str, dict]) -> list[dict]:
-    """One row per (model, concept) and per model overall: accuracy, AUROC, pairs."""
+    """One row per (model, concept) and per model overall: accuracy and its 95% interval, AUROC, pairs."""
     rows = []
     for model, summary in results.items():
         for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:
@@ -41,6 +41,7 @@ def concept_rows(results: dict[str, dict]) -> list[dict]:
                     "model": model,
                     "concept": concept,
                     "pairwise_accuracy": metrics["pairwise_accuracy"],
+                    **interval_columns(metrics),
                     "auroc": metrics["auroc"],
                     "pairs": metrics["pairs"],
                 }

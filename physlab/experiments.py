@@ -29,7 +29,7 @@ from physlab.errors import PhyslabError, describe_validation
 from physlab.families import load_families
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
 from physlab.model.checkpoint import model_file
-from physlab.surprise import SurpriseCurve, evaluate
+from physlab.surprise import SurpriseCurve, evaluate, interval_columns
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
 PLOTS = ("accuracy_by_concept", "auroc_by_concept", "aligned_curves", "timing", "development")
@@ -403,6 +403,7 @@ def _concept_table(results: list[dict], experiment: Experiment) -> list[dict]:
             row |= {"concept": concept, "pairs": metrics["pairs"]}
             if "pairwise_accuracy" in experiment.measures:
                 row["pairwise_accuracy"] = metrics["pairwise_accuracy"]
+                row |= interval_columns(metrics)
             if "auroc" in experiment.measures:
                 row["auroc"] = metrics["auroc"]
             if "peak_delay" in experiment.measures:

@@ -224,11 +224,37 @@ def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict]) -> dict:
 
 def _metrics(pairs: list[tuple[dict, dict]]) -> dict:
     if not pairs:
-        return {"pairwise_accuracy": None, "auroc": None, "pairs": 0}
+        return {"pairwise_accuracy": None, "pairwise_interval": None, "auroc": None, "pairs": 0}
     wins = [1.0 if i["surprise"] > p["surprise"] else 0.5 if i["surprise"] == p["surprise"] else 0.0 for p, i in pairs]
     scores = [p["surprise"] for p, _ in pairs] + [i["surprise"] for _, i in pairs]
     labels = [0] * len(pairs) + [1] * len(pairs)
-    return {"pairwise_accuracy": float(np.mean(wins)), "auroc": auroc(labels, scores), "pairs": len(pairs)}
+    accuracy = float(np.mean(wins))
+    return {
+        "pairwise_accuracy": accuracy,
+        "pairwise_interval": wilson_interval(accuracy, len(pairs)),
+        "auroc": auroc(labels, scores),
+        "pairs": len(pairs),
+    }
+
+
+def wilson_interval(share: float, count: int, z: float = 1.96) -> list[float]:
+    """The 95% Wilson score interval of a share of `count` pairs: how far a concept's accuracy can
+    move by the draw of pairs alone (20 pairs at 0.625: 0.41-0.80).
+
+    Written out because a tie counts half a win, so the wins need not be whole, as the
+    binomial intervals of scipy and statsmodels require.
+    """
+    if count <= 0:
+        return [0.0, 1.0]
+    spread = z * np.sqrt(share * (1 - share) / count + z * z / (4 * count * count))
+    centre, scale = share + z * z / (2 * count), 1 + z * z / count
+    return [float(max(0.0, (centre - spread) / scale)), float(min(1.0, (centre + spread) / scale))]
+
+
+def interval_columns(metrics: dict) -> dict:
+    """A concept's 95% accuracy interval as two table columns (empty where it has no pairs)."""
+    low, high = metrics.get("pairwise_interval") or (None, None)
+    return {"pairwise_low": low, "pairwise_high": high}
 
 
 def auroc(labels: Sequence[int], scores: Sequence[float]) -> float | None:

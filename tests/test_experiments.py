@@ -92,6 +92,8 @@ def test_an_experiment_runs_end_to_end_and_a_rerun_reuses_its_work(tmp_path, mon
         table = list(csv.DictReader(handle))
     assert {row["concept"] for row in table} == {"solidity", "gravity", "overall"}
     assert "peak_delay_median_s" in table[0]
+    overall = next(row for row in table if row["concept"] == "overall" and row["checkpoint"] == "step 6")
+    assert float(overall["pairwise_low"]) <= float(overall["pairwise_accuracy"]) <= float(overall["pairwise_high"])
     with open(out / "clips.csv") as handle:
         assert len(list(csv.DictReader(handle))) == 3 * 2 * 2 * 2  # checkpoints x families x pairs x twins
     report = result.report.read_text()

@@ -15,7 +15,7 @@ from physlab.errors import PhyslabError
 from physlab.families import load_families
 from physlab.model import build_model, load_model, save_model
 from physlab.stimuli import write_stimuli
-from physlab.surprise import SurpriseCurve, evaluate, score_videos, summarise, surprise
+from physlab.surprise import SurpriseCurve, evaluate, score_videos, summarise, surprise, wilson_interval
 from physlab.video import read_video, resample, write_mp4
 
 
@@ -129,6 +129,21 @@ def test_pairwise_accuracy_and_auroc():
     assert summary["per_concept"]["c"]["pairwise_accuracy"] == 0.5
     assert summary["per_concept"]["d"]["pairs"] == 1
     assert 0 <= summary["auroc"] <= 1
+    low, high = summary["per_concept"]["c"]["pairwise_interval"]
+    assert low < 0.5 < high
+    one_tie = summary["per_concept"]["d"]["pairwise_interval"]  # one pair says next to nothing
+    assert one_tie[0] < 0.1 and one_tie[1] > 0.9 and sum(one_tie) == pytest.approx(1.0)
+
+
+def test_the_accuracy_interval_is_wilsons_and_takes_half_wins():
+    from scipy.stats import binomtest
+
+    for wins, count in [(10, 20), (14, 20), (20, 20), (0, 20), (37, 40)]:
+        expected = binomtest(wins, count).proportion_ci(0.95, method="wilson")
+        assert wilson_interval(wins / count, count) == pytest.approx([expected.low, expected.high], abs=2e-4)
+    tied = wilson_interval(12.5 / 20, 20)  # a tie counts half a win
+    assert wilson_interval(12 / 20, 20)[0] < tied[0] < wilson_interval(13 / 20, 20)[0]
+    assert wilson_interval(0.5, 0) == [0.0, 1.0]
 
 
 def test_evaluate_a_set(stimulus_set, tiny_model):
@@ -186,6 +201,7 @@ def test_cli_evaluate_and_score(stimulus_set, tiny_model, tmp_path):
                   "--csv", str(tmp_path / "c.csv"), "--plots", str(tmp_path / "plots"))  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "overall" in result.stdout and (tmp_path / "plots" / "surprise_aligned.png").exists()
+    assert "95% interval" in result.stdout.splitlines()[0]
     clip = next((stimulus_set / "clips").glob("*.mp4"))
     scored = _run("score", str(clip), str(tmp_path / "missing.mp4"), "--model", str(tiny_model), "--csv", str(tmp_path / "f.csv"))
     assert scored.returncode == 1
