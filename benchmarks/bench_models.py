@@ -22,7 +22,7 @@ from physlab.model import load_model
 from physlab.plots import plot_accuracy_by_concept
 from physlab.spec import Family
 from physlab.stimuli import write_stimuli
-from physlab.surprise import evaluate
+from physlab.surprise import evaluate, interval_text
 
 HERE = Path(__file__).resolve().parent
 
@@ -66,7 +66,7 @@ def print_table(results: dict[str, dict], part: str, title: str) -> None:
             metrics = summary if row == "overall" else summary.get(part, {}).get(row, {})
             accuracy, interval, area = (metrics.get(key) for key in ("pairwise_accuracy", "pairwise_interval", "auroc"))
             cells.append(f" {'-' if accuracy is None else f'{accuracy:.3f}':>14s}")
-            cells.append(f" {'-' if not interval else f'{interval[0]:.2f}-{interval[1]:.2f}':>9s}")
+            cells.append(f" {interval_text(interval):>9s}")
             cells.append(f" {'-' if area is None else f'{area:.3f}':>14s}")
         print(f"{row:24s}" + "".join(cells))
 

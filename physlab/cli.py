@@ -280,13 +280,14 @@ def _experiment_check(args: argparse.Namespace) -> int:
 
 def format_table(summary: dict) -> str:
     """The per-concept table a person reads first."""
+    from physlab.surprise import interval_text
+
     lines = [f"{'concept':14s} {'pairs':>5s} {'pairwise':>9s} {'95% interval':>13s} {'auroc':>7s}"]
     for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:
         accuracy, area, interval = metrics["pairwise_accuracy"], metrics["auroc"], metrics.get("pairwise_interval")
         accuracy_text = "-" if accuracy is None else f"{accuracy:.3f}"
-        interval_text = "-" if not interval else f"{interval[0]:.2f}-{interval[1]:.2f}"
         area_text = "-" if area is None else f"{area:.3f}"
-        lines.append(f"{concept:14s} {metrics['pairs']:5d} {accuracy_text:>9s} {interval_text:>13s} {area_text:>7s}")
+        lines.append(f"{concept:14s} {metrics['pairs']:5d} {accuracy_text:>9s} {interval_text(interval):>13s} {area_text:>7s}")
     return "\n".join(lines)
 
 

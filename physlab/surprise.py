@@ -251,6 +251,11 @@ def wilson_interval(share: float, count: int, z: float = 1.96) -> list[float]:
     return [float(max(0.0, (centre - spread) / scale)), float(min(1.0, (centre + spread) / scale))]
 
 
+def interval_text(interval: list[float] | None) -> str:
+    """A 95% interval as tables print it ("0.41-0.80"; "-" where there is none)."""
+    return "-" if not interval else f"{interval[0]:.2f}-{interval[1]:.2f}"
+
+
 def interval_columns(metrics: dict) -> dict:
     """A concept's 95% accuracy interval as two table columns (empty where it has no pairs)."""
     low, high = metrics.get("pairwise_interval") or (None, None)
