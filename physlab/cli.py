@@ -164,11 +164,8 @@ def _train(args: argparse.Namespace) -> int:
     from physlab.model import load_train_config
     from physlab.train import train
 
-    config = load_train_config(args.config, args.preset or ("default" if args.config is None else None))
-    if args.steps:
-        config = config.model_copy(update={"steps": args.steps})
-    if args.init:
-        config = config.model_copy(update={"init": args.init})
+    overrides = {key: value for key, value in (("steps", args.steps), ("init", args.init)) if value}
+    config = load_train_config(args.config, args.preset or ("default" if args.config is None else None), overrides)
     model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{model}: trained for {config.steps} steps")

@@ -2,7 +2,9 @@
 
 Surprise at a frame is the model's prediction error for that frame from the frames before it
 (in representation space for the JEPA, in pixels for the pixel baseline); a clip's surprise
-is the maximum over time (or the mean, as V-JEPA's evaluation also reports).
+is the maximum over time (or the mean, as V-JEPA's evaluation also reports). A model with several
+channels of surprise (the JEPA with its colour channel) gives each frame the largest of them, and
+a clip the soft maximum of each channel's peak.
 """
 
 from __future__ import annotations
@@ -33,24 +35,48 @@ class SurpriseCurve:
     values: np.ndarray
     frames: np.ndarray
     fps: float
+    # With several channels of surprise: each one's per-frame values (`values` is their per-frame max),
+    # and the temperature of the soft maximum that makes a clip's peak of theirs.
+    channels: dict[str, np.ndarray] = field(default_factory=dict)
+    temperature: float = 0.5
 
     @property
     def seconds(self) -> np.ndarray:
         return self.frames / self.fps
 
     def clip_surprise(self, pool: str = "max") -> float:
-        """One number for the clip: max (default) or mean over the frames the model predicts."""
-        return float(np.nanmax(self.values) if pool == "max" else np.nanmean(self.values))
+        """One number for the clip: max (default) or mean over the frames the model predicts.
+
+        With several channels, "max" is a soft maximum of the channels' peaks, T log sum exp(peak / T):
+        the stronger channel's peak, raised a little when the other one peaks too, so that a clip the
+        stronger channel finds as surprising as its twin (at a frame both share) is told apart by the other.
+        """
+        if pool != "max":
+            return float(np.nanmean(self.values))
+        if len(self.channels) < 2:
+            return float(np.nanmax(self.values))
+        peaks = np.array([np.nanmax(values) for values in self.channels.values()]) / self.temperature
+        return float(self.temperature * np.logaddexp.reduce(peaks))
 
     def peak_frame(self) -> int:
         """The source frame of the highest surprise."""
         return int(self.frames[np.nanargmax(self.values)])
 
     def rows(self) -> list[dict]:
-        return [
-            {"clip": self.name, "frame": int(f), "seconds": round(float(s), 4), "surprise": None if np.isnan(v) else float(v)}
+        """One row per frame; with several channels, a `surprise_<channel>` column for each."""
+        rows = [
+            {"clip": self.name, "frame": int(f), "seconds": round(float(s), 4), "surprise": _number(v)}
             for f, s, v in zip(self.frames, self.seconds, self.values)
         ]
+        if len(self.channels) > 1:
+            for channel, values in self.channels.items():
+                for row, value in zip(rows, values):
+                    row[f"surprise_{channel}"] = _number(value)
+        return rows
+
+
+def _number(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
 
 
 def score_videos(
@@ -77,10 +103,12 @@ def score_videos(
             chunk = indices[start : start + batch_size]
             batch = torch.from_numpy(np.stack([prepared[i][1] for i in chunk])).permute(0, 1, 4, 2, 3).float() / 255.0
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
-                values = model.surprise(batch).float().numpy()
+                channels = model.surprise_channels(batch).float().numpy()
+            names = config.channel_names
             for row, i in enumerate(chunk):
                 name, _, index, fps = prepared[i]
-                curves[i] = SurpriseCurve(name, values[row], index, fps)
+                per_channel = dict(zip(names, channels[row])) if len(names) > 1 else {}
+                curves[i] = SurpriseCurve(name, channels[row].max(axis=0), index, fps, per_channel, config.channel_temperature)
     return curves
 
 

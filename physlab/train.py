@@ -41,11 +41,13 @@ METRIC_COLUMNS = [
     "variance_loss",
     "covariance_loss",
     "latent_std",
+    "colour_loss",
     "learning_rate",
     "clips_per_second",
     "collapse_warning",
 ]
 COLLAPSE_STD = 0.05
+CALIBRATION_CLIPS = 128  # possible clips that set a multi-channel model's scale at each checkpoint
 
 
 @dataclass
@@ -156,6 +158,9 @@ def train(
         raise PhyslabError(f"{out}: holds a training run already; pass --resume to continue it, or pick a new folder")
     # On the device before the optimizer exists, so its state is made (and restored) there too.
     model = build_model(config.model, seed=config.seed).to(where)
+    if config.parts == "colour":
+        model.requires_grad_(False)
+        model.colour.requires_grad_(True)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     resuming = resume and state_path.exists()
@@ -195,18 +200,19 @@ def train(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
-        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights)
+        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, parts=config.parts)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        model.update_target()
+        if config.parts == "all":
+            model.update_target()
         now = time.perf_counter()
         metrics |= {
             "step": step + 1,
             "loss": loss.item(),
             "learning_rate": learning_rate(config, step),
             "clips_per_second": config.batch_size * world / max(now - last_log, 1e-9),
-            "collapse_warning": int(metrics["latent_std"] < COLLAPSE_STD),
+            "collapse_warning": int(metrics.get("latent_std", 1.0) < COLLAPSE_STD),
         }
         last_log = now
         bar.update(1)
@@ -215,9 +221,16 @@ def train(
         _log(out / "metrics.csv", metrics)
         if metrics["collapse_warning"] and (step + 1) % 50 == 0:
             tqdm.write(f"warning: latents are collapsing (per-dimension std {metrics['latent_std']:.4f} < {COLLAPSE_STD})")
-        bar.set_postfix(loss=f"{metrics['loss']:.4f}", std=f"{metrics['latent_std']:.3f}")
+        postfix = {"loss": f"{metrics['loss']:.4f}"}
+        if "latent_std" in metrics:  # training only the colour channel encodes nothing
+            postfix["std"] = f"{metrics['latent_std']:.3f}"
+        bar.set_postfix(postfix)
         done = step + 1
-        if done % config.checkpoint_every == 0 or done == config.steps:
+        checkpoint = done % config.checkpoint_every == 0 or done == config.steps
+        snapshot = bool(config.snapshot_every) and done % config.snapshot_every == 0
+        if (checkpoint or snapshot) and len(config.model.channel_names) > 1:
+            calibrate(model, clips, config.seed, where)
+        if checkpoint:
             seconds = elapsed_before + time.perf_counter() - started
             _checkpoint(
                 out,
@@ -231,7 +244,7 @@ def train(
                     "training_clips": clips.count,
                 },
             )
-        if config.snapshot_every and done % config.snapshot_every == 0:
+        if snapshot:
             save_model(
                 out / "snapshots" / f"step_{done:07d}.safetensors",
                 model,
@@ -241,6 +254,18 @@ def train(
     if world > 1:
         dist.barrier()
     return out / "model.safetensors"
+
+
+def calibrate(
+    model: WorldModel, clips: Clips, seed: int, device: torch.device | str = "cpu", count: int = CALIBRATION_CLIPS
+) -> None:
+    """Set the scale of each channel of surprise from the same `count` training clips (possible events) every time."""
+    chosen = np.sort(np.random.default_rng([seed, 7]).choice(clips.count, min(count, clips.count), replace=False))
+    batches = (
+        clips.frames[torch.from_numpy(chosen[start : start + 16])].to(device).permute(0, 1, 4, 2, 3).float() / 255.0
+        for start in range(0, len(chosen), 16)
+    )
+    model.calibrate(batches)
 
 
 def training_device(name: str = "auto") -> torch.device:

@@ -19,6 +19,17 @@ def client():
 
 
 @pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A training folder of 12 small possible clips (two families), for models to train on in seconds."""
+    from physlab.dataset import write_training_set
+    from physlab.families import load_families
+
+    out = tmp_path_factory.mktemp("data")
+    write_training_set(out, load_families("inertia,gravity_drop"), 12, seed=1, size=32, frames=24, shard_size=6, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
 def family():
     return load_family
 

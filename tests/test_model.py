@@ -27,16 +27,6 @@ from physlab.model.networks import (
 from physlab.train import train
 
 
-@pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory):
-    from physlab.dataset import write_training_set
-    from physlab.families import load_families
-
-    out = tmp_path_factory.mktemp("data")
-    write_training_set(out, load_families("inertia,gravity_drop"), 12, seed=1, size=32, frames=24, shard_size=6, progress=False)
-    return out
-
-
 def _tiny_config(steps=30, **changes):
     config = load_train_config(preset="tiny")
     return config.model_copy(update={"steps": steps, "threads": 1, **changes})

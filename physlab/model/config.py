@@ -19,7 +19,9 @@ class ModelConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # Fields that change how a trained model is scored, not how it is trained: a run may resume with others.
-    SCORING_FIELDS: ClassVar[frozenset[str]] = frozenset({"surprise_horizon", "surprise_horizons", "surprise_energy"})
+    SCORING_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"surprise_horizon", "surprise_horizons", "surprise_energy", "channel_temperature"}
+    )
 
     kind: Literal["jepa", "pixel"] = "jepa"
     image_size: int = Field(64, ge=16, multiple_of=8, description="the encoder downsamples by latent_stride")
@@ -44,6 +46,17 @@ class ModelConfig(BaseModel):
     # Measured (README): at 6-14 a changed colour is 1.1-3.4 frames of motion apart (physlab visibility),
     # yet constancy did not improve, because the predictor does not foresee the object coming back at all.
     appearance_scale: float = Field(0.0, ge=0.0)
+    # A second channel of surprise (physlab/model/colour.py): each frame's colour histogram, soft bins of
+    # this many levels per RGB channel (4: 64 colours), predicted by a small network from the context's
+    # histograms; 0 leaves it out. Without positions, predicting it needs no foresight of where and when
+    # a hidden object comes out, only of what it looks like, which the latents do not keep.
+    colour_levels: int = Field(0, ge=0, le=8)
+    colour_width: int = Field(512, ge=8, description="hidden width of the colour channel's predictor")
+    # With several channels, each is scored against its own peaks on possible training clips (the log of
+    # a clip's peak, centred and scaled, set when a checkpoint is written), and a clip's peak surprise is a
+    # soft maximum of its channels' peaks at this temperature: mostly the stronger channel's, so a
+    # surprising colour is not drowned by motion the latents found hard, and the other breaks near-ties.
+    channel_temperature: float = Field(0.5, gt=0.0)
     target: Literal["ema", "online"] = "ema"
     regularizer: Literal["vicreg", "none"] = "vicreg"
     ema_momentum: float = Field(0.996, ge=0.0, le=1.0)
@@ -82,6 +95,10 @@ class ModelConfig(BaseModel):
             )
         if self.appearance_scale > 0 and self.kind != "jepa":
             raise ValueError("appearance_scale is for the JEPA; the pixel model predicts every colour already")
+        if self.colour_levels and self.kind != "jepa":
+            raise ValueError("colour_levels is for the JEPA; the pixel model predicts every colour already")
+        if self.colour_levels == 1:
+            raise ValueError("colour_levels must be 0 (no colour channel) or at least 2")
         return self
 
     def trains_like(self, other: ModelConfig) -> bool:
@@ -97,6 +114,12 @@ class ModelConfig(BaseModel):
     def predicted_dim(self) -> int:
         """Numbers per cell the predictor sees and predicts: the latents and the colour code."""
         return self.latent_dim + self.appearance_dim
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """The channels of surprise the model scores: the latents (or pixels), and colour when it has that."""
+        first = "pixels" if self.kind == "pixel" else "latents"
+        return (first, "colour") if self.colour_levels else (first,)
 
     @property
     def latent_grid(self) -> int:
@@ -130,7 +153,27 @@ class TrainConfig(BaseModel):
         1.0, ge=1.0, description="weight of the cells where a hidden object comes back, in the loss (renderer masks)"
     )
     augment: bool = Field(False, description="give each clip another palette, exposure and zoom (physlab/augment.py)")
+    # "colour" trains only the colour channel's predictor of a model `init` gives, which stays as it was
+    # (its EMA target too): a trained JEPA gets the channel in minutes, and scores its latents as before.
+    parts: Literal["all", "colour"] = "all"
 
+    @model_validator(mode="after")
+    def _parts(self) -> TrainConfig:
+        if self.parts == "colour" and not self.model.colour_levels:
+            raise ValueError("parts: colour trains the colour channel; the model needs colour_levels (4, say)")
+        if self.parts == "colour" and self.init is None:
+            raise ValueError("parts: colour keeps the rest of the model as it is; give a trained one with init (--init)")
+        return self
+
+
+# The bundled JEPA's model (preset "default"): see the comment there.
+DEFAULT_MODEL = {
+    "horizon": 6,
+    "nll_beta": 1.0,
+    "surprise_horizon": 5,
+    "surprise_horizons": "mean",
+    "surprise_energy": "squared_error",
+}
 
 PRESETS: dict[str, dict] = {
     # The bundled default: 48 minutes on the 2-core CPU. It predicts half a second ahead (6 frames),
@@ -141,13 +184,17 @@ PRESETS: dict[str, dict] = {
     "default": {
         "steps": 3600,
         "snapshot_every": 600,
-        "model": {
-            "horizon": 6,
-            "nll_beta": 1.0,
-            "surprise_horizon": 5,
-            "surprise_horizons": "mean",
-            "surprise_energy": "squared_error",
-        },
+        "model": DEFAULT_MODEL,
+    },
+    # The colour channel for a model trained with "default" (give it with --init): only the colour
+    # predictor trains, on 16 clips a step, which needs no encoder pass; the rest stays as it was.
+    "colour": {
+        "steps": 3000,
+        "batch_size": 16,
+        "warmup_steps": 100,
+        "checkpoint_every": 1000,
+        "parts": "colour",
+        "model": {**DEFAULT_MODEL, "colour_levels": 4},
     },
     # Decoding full frames is the baseline's expensive part, so it decodes 4 frames per clip a step
     # (0.65 s a step here, the JEPA's is 0.69 s) for 2400 steps: about two thirds of the JEPA's CPU
@@ -189,8 +236,8 @@ PRESETS: dict[str, dict] = {
 }
 
 
-def load_train_config(path: str | Path | None = None, preset: str | None = None) -> TrainConfig:
-    """A preset, a YAML file, or a preset overridden by a file."""
+def load_train_config(path: str | Path | None = None, preset: str | None = None, overrides: dict | None = None) -> TrainConfig:
+    """A preset, a YAML file, or a preset overridden by a file; then `overrides` (the command line's)."""
     data: dict = {}
     if preset is not None:
         if preset not in PRESETS:
@@ -198,6 +245,7 @@ def load_train_config(path: str | Path | None = None, preset: str | None = None)
         data = merge_config(data, PRESETS[preset])
     if path is not None:
         data = merge_config(data, read_yaml_mapping(path, "a training config", empty_ok=True))
+    data = merge_config(data, overrides or {})
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as err:

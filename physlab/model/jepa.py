@@ -4,17 +4,21 @@ An online encoder embeds every frame into a grid of latents; a predictor maps th
 a context window to those of the next frames; targets come from an EMA copy of the encoder
 (stop-gradient, distillation style) or from the online encoder itself, and are normalised.
 VICReg-style variance and covariance terms on an expander keep the latents from collapsing.
-Surprise is the prediction error of each frame, in representation space.
+Surprise is the prediction error of each frame, in representation space. With `colour_levels`, a
+second channel predicts each frame's colour histogram (physlab/model/colour.py), and each channel's
+error is measured against its own peaks on possible clips (`calibrate`).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from physlab.model.colour import ColourPredictor, colour_view
 from physlab.model.config import ModelConfig
 from physlab.model.networks import (
     FrameEncoder,
@@ -28,6 +32,7 @@ from physlab.model.networks import (
     pool_space,
     scoring_predictions,
     training_windows,
+    windows_at,
 )
 
 
@@ -44,6 +49,11 @@ class JEPA(nn.Module):
         self.expander = (
             nn.Sequential(nn.Linear(dim, wide), nn.GELU(), nn.Linear(wide, wide)) if config.regularizer == "vicreg" else None
         )
+        self.colour = ColourPredictor(config) if config.colour_levels else None
+        if self.colour is not None:
+            # Per channel, the median and spread of log peak surprise on possible training clips; saved with the
+            # weights. Until `calibrate` runs, each channel is scored as its plain log.
+            self.register_buffer("calibration", torch.tensor([[0.0, 1.0]] * len(config.channel_names)))
 
     def encode(self, frames: torch.Tensor, encoder: nn.Module | None = None) -> torch.Tensor:
         """(B, T, 3, H, W) -> (B, T, D, g, g), by the online encoder unless told another."""
@@ -72,13 +82,20 @@ class JEPA(nn.Module):
         chosen: torch.Tensor,
         generator: torch.Generator | None = None,
         cell_weights: torch.Tensor | None = None,
+        parts: str = "all",
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips (B, T, 3, H, W): predict frames `chosen` (B, n) and the next ones.
 
         Each clip is encoded once and predicted at several frames from the windows before them,
         exactly as scoring does, so one encoder pass feeds many predictions. `generator` draws
         the hidden blocks of `context_masking`; `cell_weights` (B, T, g, g) weigh each target cell.
+        `parts="colour"`: only the colour channel's loss, without an encoder pass.
         """
+        colour = self._colour_loss(frames, chosen) if self.colour is not None else None
+        if parts == "colour":
+            if colour is None:
+                raise ValueError("this model has no colour channel to train")
+            return colour, {"colour_loss": colour.item()}
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
         windows, valid = training_windows(self.seen(frames, latents), self.config, chosen, generator)
@@ -93,7 +110,18 @@ class JEPA(nn.Module):
             variance, covariance = vicreg_terms(self.expander(latents.permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])))
             loss = loss + self.config.variance_weight * variance + self.config.covariance_weight * covariance
             metrics |= {"variance_loss": variance.item(), "covariance_loss": covariance.item()}
+        if colour is not None:
+            loss = loss + colour
+            metrics["colour_loss"] = colour.item()
         return loss, metrics
+
+    def _colour_loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+        """Squared error of the predicted colour histograms of frames `chosen` (B, n) and the next ones."""
+        view, histograms = colour_view(frames, self.config.colour_levels, self.config.latent_stride)
+        windows, valid = windows_at(view, self.config.context, chosen)
+        wanted, inside = horizon_targets(histograms, chosen, self.config.horizon)
+        error = (self.colour(windows, valid.to(windows.device)) - wanted).pow(2).sum(-1)
+        return (error * inside).sum() / inside.sum().clamp(min=1)
 
     @torch.no_grad()
     def update_target(self) -> None:
@@ -108,7 +136,57 @@ class JEPA(nn.Module):
 
     @torch.no_grad()
     def surprise(self, frames: torch.Tensor) -> torch.Tensor:
-        """(B, T, 3, H, W) -> (B, T) per-frame surprise; NaN for the first frames no prediction reaches."""
+        """(B, T, 3, H, W) -> (B, T) per-frame surprise, the largest of its channels'; NaN for the first
+        frames no prediction reaches."""
+        return self.surprise_channels(frames).amax(dim=1)
+
+    @torch.no_grad()
+    def surprise_channels(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, channels, T): per channel of `config.channel_names`, the per-frame surprise.
+
+        With one channel it is the latents' prediction energy; with colour, each channel's log energy,
+        centred and scaled by its peaks on possible clips (`calibrate`), so the channels are comparable.
+        """
+        raw = self._raw_channels(frames)
+        if self.colour is None:
+            return raw
+        centre, spread = self.calibration[:, 0, None], self.calibration[:, 1, None]
+        return (raw.clamp(min=1e-12).log() - centre.to(raw)) / spread.to(raw)
+
+    @torch.no_grad()
+    def calibrate(self, batches: Iterable[torch.Tensor]) -> None:
+        """Set each channel's scale from possible clips (batches of (B, T, 3, H, W)): the median and standard
+        deviation of the log of each clip's peak."""
+        peaks = torch.cat([self._raw_channels(frames).float().nan_to_num(nan=0.0).amax(dim=2) for frames in batches])
+        logs = peaks.clamp(min=1e-12).log()
+        spread = logs.std(dim=0) if logs.shape[0] > 1 else torch.ones(logs.shape[1])
+        self.calibration.copy_(torch.stack([logs.median(dim=0).values, spread.clamp(min=1e-3)], dim=1))
+
+    def _raw_channels(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, channels, T) per-frame prediction energy of each channel; NaN where no prediction reaches."""
+        latents = self._latent_surprise(frames)
+        if self.colour is None:
+            return latents[:, None]
+        return torch.stack([latents, self._colour_surprise(frames)], dim=1)
+
+    def _colour_surprise(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T): squared error of each frame's predicted colour histogram, horizons combined as the latents'."""
+        steps = frames.shape[1]
+        if steps <= self.config.first_scored_frame:
+            return torch.full((frames.shape[0], steps), float("nan"))
+        # In float32 even when scoring runs in bfloat16: a small object's share of the histogram is a few
+        # thousandths, below bfloat16's resolution of the floor's share.
+        with torch.autocast(frames.device.type, enabled=False):
+            view, histograms = colour_view(frames.float(), self.config.colour_levels, self.config.latent_stride)
+            predicted = scoring_predictions(self.colour, view, self.config.context)
+
+            def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
+                return (predictions - histograms[:, first : first + predictions.shape[1]]).pow(2).sum(-1)
+
+            return horizon_surprise(predicted, steps, self.config, energy)
+
+    def _latent_surprise(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T) per-frame prediction energy of the latents, pooled over the grid."""
         batch, steps = frames.shape[:2]
         if steps <= self.config.first_scored_frame:
             return torch.full((batch, steps), float("nan"))

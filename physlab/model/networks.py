@@ -40,7 +40,7 @@ class FrameEncoder(nn.Module):
         return self.net(images * 2.0 - 1.0)
 
 
-class _ResidualBlock(nn.Module):
+class ResidualBlock(nn.Module):
     def __init__(self, width: int):
         super().__init__()
         self.net = nn.Sequential(
@@ -78,7 +78,7 @@ class TemporalPredictor(nn.Module):
         if self.summary is not None:  # starts as a no-op, so a trained predictor can be fine-tuned with it
             nn.init.zeros_(self.summary.weight)
             nn.init.zeros_(self.summary.bias)
-        self.blocks = nn.Sequential(*[_ResidualBlock(width) for _ in range(config.predictor_blocks)])
+        self.blocks = nn.Sequential(*[ResidualBlock(width) for _ in range(config.predictor_blocks)])
         self.head = nn.Sequential(_norm(width), nn.GELU(), nn.Conv2d(width, self.horizon * self.out_dim, 1))
 
     def forward(self, context: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:

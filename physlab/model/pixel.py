@@ -70,6 +70,10 @@ class PixelPredictor(nn.Module):
     forward = loss  # so DistributedDataParallel, which wraps forward(), syncs the loss's gradients
 
     @torch.no_grad()
+    def surprise_channels(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, 1, T): the one channel, pixels (the JEPA's interface, which may have several)."""
+        return self.surprise(frames)[:, None]
+
     def surprise(self, frames: torch.Tensor) -> torch.Tensor:
         batch, steps = frames.shape[:2]
         if steps <= self.config.first_scored_frame:
