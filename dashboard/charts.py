@@ -40,9 +40,9 @@ def twin_curves(table: pd.DataFrame, onset: int | None, frame: int | None, model
     return alt.layer(*layers)
 
 
-def peak_bars(table: pd.DataFrame) -> alt.Chart:
-    """Peak surprise per twin: the model's looking time."""
-    peaks = table.groupby("twin", as_index=False)["surprise"].max()
+def peak_bars(peaks: dict[str, float]) -> alt.Chart:
+    """Peak surprise per twin (the clip's surprise, as pairs are compared by it): the model's looking time."""
+    peaks = pd.DataFrame({"twin": list(peaks), "surprise": list(peaks.values())})
     return (
         alt.Chart(peaks)
         .mark_bar()

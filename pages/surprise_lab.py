@@ -51,7 +51,7 @@ table = curve_table(shown["curves"], fps)
 frame = st.slider("Frame", 0, shown["frames"] - 1, value=min(onset, shown["frames"] - 1))
 chart_column, bars_column = st.columns([3, 1])
 chart_column.altair_chart(twin_curves(table, onset, frame, MODELS[model_name]), width="stretch")
-bars_column.altair_chart(peak_bars(table), width="stretch")
+bars_column.altair_chart(peak_bars(shown["peaks"]), width="stretch")
 still_possible, still_impossible = st.columns(2)
 here = table[table["frame"] <= frame].groupby("twin")["surprise"].last()
 
@@ -66,10 +66,18 @@ still_possible.image(
 still_impossible.image(
     shown["impossible_frames"][frame], caption=f"impossible, frame {frame}: {_at_frame('impossible')}", width="stretch"
 )
-peaks = table.groupby("twin")["surprise"].max()
-verdict = "more" if peaks.get("impossible", 0) > peaks.get("possible", 0) else "less"
+peaks = shown["peaks"]
+verdict = "more" if peaks["impossible"] > peaks["possible"] else "less"
+channels = shown["channel_peaks"]["impossible"]
+by_channel = (
+    " Its channels peak at "
+    + ", ".join(f"{name} {channels[name]:.2f} vs {shown['channel_peaks']['possible'][name]:.2f}" for name in channels)
+    + " (impossible vs possible; the clip's peak is their soft maximum)."
+    if channels
+    else ""
+)
 st.info(
     f"The model's peak surprise is **{verdict}** for the impossible twin "
-    f"({peaks.get('impossible', float('nan')):.3f} vs {peaks.get('possible', float('nan')):.3f}). "
+    f"({peaks['impossible']:.3f} vs {peaks['possible']:.3f}).{by_channel} "
     "The bars play the part of an infant's looking time; the dashed line marks the onset."
 )

@@ -33,6 +33,8 @@ def test_surprise_lab_is_home_and_shows_both_twins_and_the_onset():
     assert len(app.get("video")) == 2
     assert any("onset" in m.value for m in app.markdown)
     assert len(app.get("vega_lite_chart")) == 2
+    verdict = app.info[0].value  # the bundled JEPA's two channels, and its clip peaks as evaluate compares them
+    assert "latents" in verdict and "colour" in verdict and "soft maximum" in verdict
     app.selectbox[0].select("gravity_toss").run()
     assert not app.exception
     assert app.subheader[0].value.startswith("gravity")
