@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 import yaml
 
@@ -49,7 +48,7 @@ def scored_pair(family_name: str, seed: int, size: int, model_name: str, design:
         "curves": {curve.name: (curve.frames, curve.values) for curve in curves},
         # The clip's surprise as `evaluate` compares twins by it, and each channel's peak when there are several.
         "peaks": {curve.name: curve.clip_surprise("max") for curve in curves},
-        "channel_peaks": {curve.name: {k: float(np.nanmax(v)) for k, v in curve.channels.items()} for curve in curves},
+        "channel_peaks": {curve.name: curve.channel_peaks() for curve in curves},
         "possible_video": encode_mp4(possible.frames, possible.fps),
         "impossible_video": encode_mp4(impossible.frames, impossible.fps),
         "possible_frames": possible.frames,

@@ -55,8 +55,12 @@ class SurpriseCurve:
             return float(np.nanmean(self.values))
         if len(self.channels) < 2:
             return float(np.nanmax(self.values))
-        peaks = np.array([np.nanmax(values) for values in self.channels.values()]) / self.temperature
+        peaks = np.array(list(self.channel_peaks().values())) / self.temperature
         return float(self.temperature * np.logaddexp.reduce(peaks))
+
+    def channel_peaks(self) -> dict[str, float]:
+        """Each channel's highest surprise (none for a model with one channel)."""
+        return {name: float(np.nanmax(values)) for name, values in self.channels.items()}
 
     def peak_frame(self) -> int:
         """The source frame of the highest surprise."""

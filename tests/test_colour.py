@@ -91,11 +91,13 @@ def test_a_clip_with_channels_peaks_at_their_soft_maximum():
     curve = SurpriseCurve("c", np.fmax(latents, colour), frames, fps, {"latents": latents, "colour": colour}, 0.5)
     assert curve.clip_surprise("max") == pytest.approx(0.5 * np.log(np.exp(2.0 / 0.5) + np.exp(1.5 / 0.5)))
     assert curve.clip_surprise("max") > 2.0
+    assert curve.channel_peaks() == {"latents": 2.0, "colour": 1.5}
     assert curve.clip_surprise("mean") == pytest.approx(np.nanmean([1.0, 2.0, 1.5]))
     assert curve.rows()[2] == {"clip": "c", "frame": 2, "seconds": round(2 / 12, 4), "surprise": 2.0,
                                "surprise_latents": 2.0, "surprise_colour": -1.0}  # fmt: skip
     single = SurpriseCurve("c", latents, frames, fps)
     assert single.clip_surprise("max") == 2.0 and "surprise_latents" not in single.rows()[1]
+    assert single.channel_peaks() == {}
 
 
 def test_training_calibrates_every_checkpoint_and_scoring_reports_both_channels(tiny_data, tmp_path):

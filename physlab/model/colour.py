@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from physlab.model.config import APPEARANCE_CHANNELS, ModelConfig
-from physlab.model.networks import ResidualBlock, appearance_code
+from physlab.model.networks import ResidualBlock, appearance_code, coordinates
 
 FINE_LEVELS = 16  # values per channel pixels are counted at before the soft bins
 
@@ -84,12 +84,11 @@ class ColourPredictor(nn.Module):
         histograms, code = seen[:, :, : self.bins, 0, 0], seen[:, :, self.bins :]
         memory = histograms.amax(dim=1)  # histograms are >= 0, so a missing frame (zeros) never wins
         last = histograms[:, -1]
-        ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
         grid = torch.cat(
             [
                 code.flatten(1, 2),
                 flags[:, :, None, None].expand(count, steps, height, width),
-                torch.stack([ys, xs]).to(context).expand(count, 2, height, width),
+                coordinates(context, height, width),
             ],
             dim=1,
         )

@@ -86,13 +86,18 @@ class TemporalPredictor(nn.Module):
         flags = valid.to(context)
         flags = flags if flags.dim() == 4 else flags[:, :, None, None].expand(batch, steps, height, width)
         x = (context * flags[:, :, None]).reshape(batch, steps * dim, height, width)
-        ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
-        coords = torch.stack([ys, xs]).to(x).expand(batch, 2, height, width)
-        x = self.stem(torch.cat([x, flags, coords], dim=1))
+        x = self.stem(torch.cat([x, flags, coordinates(x, height, width)], dim=1))
         if self.summary is not None:
             x = x + self.summary(_pooled_summary(context, flags))[:, :, None, None]
         out = self.head(self.blocks(x))
         return out.reshape(batch, self.horizon, self.out_dim, height, width)
+
+
+def coordinates(like: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """(N, 2, height, width) channels of each cell's row and column in [-1, 1], N, dtype and device as `like`'s:
+    they let a convolution learn where things are."""
+    ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
+    return torch.stack([ys, xs]).to(like).expand(like.shape[0], 2, height, width)
 
 
 def _pooled_summary(context: torch.Tensor, flags: torch.Tensor) -> torch.Tensor:
