@@ -17,11 +17,11 @@ import time
 
 import pybullet as p
 
-from physlab.dataset import training_seed, write_training_set
-from physlab.families import load_families
-from physlab.render import camera_matrices, light_args
-from physlab.spec import sample_scene
-from physlab.world import PHYSICS_HZ, build_world, connect, disconnect
+from physlab.data.shards import training_seed, write_training_set
+from physlab.scenes.families import load_families
+from physlab.scenes.render import camera_matrices, light_args
+from physlab.scenes.spec import sample_scene
+from physlab.scenes.world import PHYSICS_HZ, build_world, connect, disconnect
 
 
 def floor_seconds(families, clips: int, seed: int, size: int) -> float:

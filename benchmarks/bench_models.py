@@ -17,12 +17,13 @@ import json
 import time
 from pathlib import Path
 
-from physlab.families import load_families
+from physlab.data.stimuli import write_stimuli
 from physlab.model import load_model
-from physlab.plots import plot_accuracy_by_concept
-from physlab.spec import Family
-from physlab.stimuli import write_stimuli
-from physlab.surprise import evaluate, interval_text
+from physlab.scenes.families import load_families
+from physlab.scenes.spec import Family
+from physlab.voe.metrics import interval_text
+from physlab.voe.plots import plot_accuracy_by_concept
+from physlab.voe.surprise import evaluate
 
 HERE = Path(__file__).resolve().parent
 

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from physlab.families import load_families
-from physlab.stimuli import write_stimuli
+from physlab.data.stimuli import write_stimuli
+from physlab.scenes.families import load_families
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,5 +1,5 @@
 """Does a model's representation see each violation at all? Twin distance in the space surprise is
-measured in, against the same distance in pixels (physlab/visibility.py), per violation.
+measured in, against the same distance in pixels (physlab/voe/visibility.py), per violation.
 
     python benchmarks/bench_visibility.py [--set DIR] [--models jepa,pixel,untrained]
 
@@ -17,8 +17,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from physlab.plots import plot_visibility
-from physlab.visibility import format_visibility, set_visibility, summarise_visibility
+from physlab.voe.plots import plot_visibility
+from physlab.voe.visibility import format_visibility, set_visibility, summarise_visibility
 
 HERE = Path(__file__).resolve().parent
 

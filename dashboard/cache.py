@@ -6,9 +6,9 @@ import streamlit as st
 import yaml
 
 import physlab
+from physlab.data.video import encode_mp4
 from physlab.model import WorldModel, load_model
-from physlab.surprise import score_videos
-from physlab.video import encode_mp4
+from physlab.voe.surprise import score_videos
 
 
 def show_twins(shown: dict, bold: bool = True) -> None:

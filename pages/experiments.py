@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import physlab
-from physlab.experiments import load_experiment, run_experiment
+from physlab.lab.experiments import load_experiment, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 # Overridable so a lab can point the page at its own folders (and tests at temporary ones).

@@ -9,9 +9,9 @@ import streamlit as st
 
 import physlab
 from dashboard.charts import accuracy_bars, training_curves
-from physlab.comparison import compare_models, concept_rows
 from physlab.model.checkpoint import BUNDLED_DIR
-from physlab.train import COLLAPSE_STD
+from physlab.train.loop import COLLAPSE_STD
+from physlab.voe.comparison import compare_models, concept_rows
 
 SETS_DIR = Path(tempfile.gettempdir()) / "physlab-dashboard" / "sets"
 

@@ -5,7 +5,7 @@ import streamlit as st
 import physlab
 from dashboard.cache import MODELS, model_picker, scored_pair, show_twins
 from dashboard.charts import curve_table, twin_curves
-from physlab.designer import export_zip, family_yaml, fix, knobs
+from physlab.lab.designer import export_zip, family_yaml, fix, knobs
 
 st.title("Scene designer")
 st.caption(

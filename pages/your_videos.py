@@ -10,8 +10,8 @@ import streamlit as st
 import physlab
 from dashboard.cache import MODELS, model_picker, world_model
 from dashboard.charts import clip_curves
-from physlab.plots import plot_accuracy_by_concept, plot_aligned_curves
-from physlab.uploads import evaluate_zip, score_files
+from physlab.lab.uploads import evaluate_zip, score_files
+from physlab.voe.plots import plot_accuracy_by_concept, plot_aligned_curves
 
 VIDEO_TYPES = ["mp4", "avi", "gif", "webm", "npz", "mov", "mkv"]
 

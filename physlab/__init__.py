@@ -16,14 +16,14 @@ from physlab._quiet import import_pybullet_quietly
 
 import_pybullet_quietly()
 
-from physlab.clips import Clip, Pair, make_clip, make_pair
-from physlab.dataset import iter_training_clips, read_shard, write_training_set
+from physlab.data.shards import iter_training_clips, read_shard, write_training_set
+from physlab.data.stimuli import write_stimuli
 from physlab.errors import PhyslabError
-from physlab.families import family_names, load_families, load_family
-from physlab.spec import Family, sample_scene
-from physlab.stimuli import write_stimuli
-from physlab.surprise import evaluate, surprise
-from physlab.visibility import set_visibility
+from physlab.scenes.clips import Clip, Pair, make_clip, make_pair
+from physlab.scenes.families import family_names, load_families, load_family
+from physlab.scenes.spec import Family, sample_scene
+from physlab.voe.surprise import evaluate, surprise
+from physlab.voe.visibility import set_visibility
 
 __all__ = [
     "Clip",

@@ -8,12 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from physlab.dataset import parse_shard, write_training_set
+from physlab.data.shards import parse_shard, write_training_set
+from physlab.data.stimuli import SetReport, write_stimuli
 from physlab.errors import PhyslabError
-from physlab.families import load_families
 from physlab.files import write_csv, write_json
 from physlab.model.config import PRESETS
-from physlab.stimuli import SetReport, write_stimuli
+from physlab.scenes.families import load_families
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,7 +162,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from physlab.model import load_train_config
-    from physlab.train import train
+    from physlab.train.loop import train
 
     overrides = {key: value for key, value in (("steps", args.steps), ("init", args.init)) if value}
     config = load_train_config(args.config, args.preset or ("default" if args.config is None else None), overrides)
@@ -177,9 +177,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    from physlab.data.video import read_video
     from physlab.model import load_model
-    from physlab.surprise import score_videos
-    from physlab.video import read_video
+    from physlab.voe.surprise import score_videos
 
     model = load_model(args.model)
     videos, failed = [], 0
@@ -196,14 +196,14 @@ def _score(args: argparse.Namespace) -> int:
     if args.csv and curves:
         write_csv(args.csv, [row for curve in curves for row in curve.rows()])
     if args.plot and curves:
-        from physlab.plots import plot_curve
+        from physlab.voe.plots import plot_curve
 
         plot_curve(curves, args.plot)
     return 1 if failed else 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from physlab.surprise import evaluate
+    from physlab.voe.surprise import evaluate
 
     result = evaluate(args.set, args.model, pool=args.pool, precision=args.precision)
     summary = result.summary
@@ -213,7 +213,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.csv:
         write_csv(args.csv, result.clips)
     if args.plots:
-        from physlab.plots import plot_accuracy_by_concept, plot_aligned_curves
+        from physlab.voe.plots import plot_accuracy_by_concept, plot_aligned_curves
 
         plots = Path(args.plots)
         plot_aligned_curves(result.clips, result.curves, plots / "surprise_aligned.png")
@@ -226,7 +226,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _visibility(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from physlab.visibility import format_visibility, set_visibility, summarise_visibility
+    from physlab.voe.visibility import format_visibility, set_visibility, summarise_visibility
 
     results, errors = set_visibility(args.set, args.model)
     name = args.model or "jepa"
@@ -238,7 +238,7 @@ def _visibility(args: argparse.Namespace) -> int:
             args.json, {"set": str(args.set), "model": name, f"per_{args.by}": summary, "pairs": [asdict(r) for r in results]}
         )
     if args.plot:
-        from physlab.plots import plot_visibility
+        from physlab.voe.plots import plot_visibility
 
         plot_visibility({label: summary}, args.plot)
     for error in errors:
@@ -247,7 +247,7 @@ def _visibility(args: argparse.Namespace) -> int:
 
 
 def _experiment_run(args: argparse.Namespace) -> int:
-    from physlab.experiments import run_experiment
+    from physlab.lab.experiments import run_experiment
 
     result = run_experiment(args.file, args.out, progress=not args.quiet)
     for entry in result.summary["results"]:
@@ -261,7 +261,7 @@ def _experiment_run(args: argparse.Namespace) -> int:
 
 
 def _experiment_check(args: argparse.Namespace) -> int:
-    from physlab.experiments import load_experiment
+    from physlab.lab.experiments import load_experiment
 
     failed = 0
     for path in args.files:
@@ -277,7 +277,7 @@ def _experiment_check(args: argparse.Namespace) -> int:
 
 def format_table(summary: dict) -> str:
     """The per-concept table a person reads first."""
-    from physlab.surprise import interval_text
+    from physlab.voe.metrics import interval_text
 
     lines = [f"{'concept':14s} {'pairs':>5s} {'pairwise':>9s} {'95% interval':>13s} {'auroc':>7s}"]
     for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:

@@ -1,8 +1,8 @@
 import pytest
 
-from physlab.families import load_family
 from physlab.model import ModelConfig
-from physlab.world import connect, disconnect
+from physlab.scenes.families import load_family
+from physlab.scenes.world import connect, disconnect
 
 # A world model small enough to build, train and score in a test (tests import it: from conftest import TINY).
 TINY = ModelConfig(
@@ -21,8 +21,8 @@ def client():
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
     """A training folder of 12 small possible clips (two families), for models to train on in seconds."""
-    from physlab.dataset import write_training_set
-    from physlab.families import load_families
+    from physlab.data.shards import write_training_set
+    from physlab.scenes.families import load_families
 
     out = tmp_path_factory.mktemp("data")
     write_training_set(out, load_families("inertia,gravity_drop"), 12, seed=1, size=32, frames=24, shard_size=6, progress=False)

@@ -9,8 +9,8 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 import physlab
-from physlab.designer import export_zip
-from physlab.video import encode_mp4
+from physlab.data.video import encode_mp4
+from physlab.lab.designer import export_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "pages"

@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from physlab.augment import augment_clips
-from physlab.train import Clips, sample_batch
+from physlab.train.augment import augment_clips
+from physlab.train.loop import Clips, sample_batch
 
 
 def test_each_clip_keeps_one_look_over_time():

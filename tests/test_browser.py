@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import physlab
-from physlab.video import write_mp4
+from physlab.data.video import write_mp4
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"

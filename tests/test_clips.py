@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from physlab.clips import make_clip, make_pair
-from physlab.families import family_names, load_families, load_family
+from physlab.scenes.clips import make_clip, make_pair
+from physlab.scenes.families import family_names, load_families, load_family
 
 PAIR_FAMILIES = [family.name for family in load_families(with_violations=True)]
 

@@ -9,8 +9,8 @@ from physlab.errors import PhyslabError
 from physlab.model import TrainConfig, build_model, load_model, load_train_config
 from physlab.model.checkpoint import load_weights
 from physlab.model.colour import colour_histogram
-from physlab.surprise import SurpriseCurve, score_videos
-from physlab.train import train
+from physlab.train.loop import train
+from physlab.voe.surprise import SurpriseCurve, score_videos
 
 COLOURED = TINY.model_copy(update={"colour_levels": 4, "colour_width": 32})
 

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from physlab.dataset import iter_training_clips, read_shard, shard_files, write_training_set
+from physlab.data.shards import iter_training_clips, read_shard, shard_files, write_training_set
 from physlab.errors import PhyslabError
-from physlab.families import load_families
+from physlab.scenes.families import load_families
 
 FAMILIES = "inertia,freeplay,gravity_drop"
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import physlab
-from physlab.designer import export_zip, family_yaml, fix, knobs
+from physlab.data.video import encode_mp4
 from physlab.errors import PhyslabError
+from physlab.lab.designer import export_zip, family_yaml, fix, knobs
+from physlab.lab.uploads import evaluate_zip, score_files, unpack_stimulus_set
 from physlab.model import load_model
-from physlab.uploads import evaluate_zip, score_files, unpack_stimulus_set
-from physlab.video import encode_mp4
 
 
 def test_knobs_are_the_ranges_of_objects_and_camera():

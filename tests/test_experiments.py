@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-import physlab.experiments
+import physlab.lab.experiments
 from physlab.errors import PhyslabError
-from physlab.experiments import load_experiment, run_experiment
+from physlab.lab.experiments import load_experiment, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,7 +104,7 @@ def test_an_experiment_runs_end_to_end_and_a_rerun_reuses_its_work(tmp_path, mon
     def no_scoring(*args, **kwargs):
         raise AssertionError("a rerun must reuse the evaluations it already has")
 
-    monkeypatch.setattr(physlab.experiments, "evaluate", no_scoring)
+    monkeypatch.setattr(physlab.lab.experiments, "evaluate", no_scoring)
     again = run_experiment(path, out, progress=False)
     assert again.summary["results"] == json.loads(json.dumps(summary["results"]))
 
@@ -126,11 +126,11 @@ def test_an_evaluation_of_a_bundled_name_is_redone_when_its_file_changes(tmp_pat
         scored.append(model)
         return SimpleNamespace(summary={"pairwise_accuracy": 0.5}, clips=[], curves={})
 
-    monkeypatch.setattr(physlab.experiments, "evaluate", counting)
+    monkeypatch.setattr(physlab.lab.experiments, "evaluate", counting)
     checkpoint = {"model": "jepa", "checkpoint": "final", "path": "jepa"}
     for _ in range(2):
-        physlab.experiments._evaluation(checkpoint, "probe", folder, "max", tmp_path / "out")
+        physlab.lab.experiments._evaluation(checkpoint, "probe", folder, "max", tmp_path / "out")
     assert len(scored) == 1
     save_model(tmp_path / "jepa.safetensors", build_model(config, seed=2))
-    physlab.experiments._evaluation(checkpoint, "probe", folder, "max", tmp_path / "out")
+    physlab.lab.experiments._evaluation(checkpoint, "probe", folder, "max", tmp_path / "out")
     assert len(scored) == 2

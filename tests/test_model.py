@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import TINY
 
-import physlab.train
+import physlab.train.loop
 from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
 from physlab.model.checkpoint import load_weights
@@ -24,7 +24,7 @@ from physlab.model.networks import (
     scoring_predictions,
     windows_at,
 )
-from physlab.train import train
+from physlab.train.loop import train
 
 
 def _tiny_config(steps=30, **changes):
@@ -61,16 +61,16 @@ def test_a_finer_latent_grid_gives_a_cell_to_every_4_pixels(kind):
 
 def test_the_training_device_is_the_gpu_only_when_there_is_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert physlab.train.training_device("auto") == torch.device("cpu")
-    assert physlab.train.training_device("cpu") == torch.device("cpu")
+    assert physlab.train.loop.training_device("auto") == torch.device("cpu")
+    assert physlab.train.loop.training_device("cpu") == torch.device("cpu")
     with pytest.raises(PhyslabError, match="no GPU"):
-        physlab.train.training_device("cuda")
+        physlab.train.loop.training_device("cuda")
     with pytest.raises(PhyslabError, match="unknown device"):
-        physlab.train.training_device("tpu")
+        physlab.train.loop.training_device("tpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setenv("LOCAL_RANK", "1")
-    assert physlab.train.training_device("auto") == torch.device("cuda", 1)
-    assert physlab.train.training_device("cpu") == torch.device("cpu")
+    assert physlab.train.loop.training_device("auto") == torch.device("cuda", 1)
+    assert physlab.train.loop.training_device("cpu") == torch.device("cpu")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
@@ -354,17 +354,17 @@ def test_resume_after_a_kill_loses_nothing(tiny_data, tmp_path, monkeypatch):
     straight = tmp_path / "straight"
     train(tiny_data, straight, _drawing_config(), progress=False)
     resumed = tmp_path / "resumed"
-    real_batch = physlab.train.sample_batch
+    real_batch = physlab.train.loop.sample_batch
 
     def killed_at_step_12(clips, batch_size, targets, seed, step, *rest):
         if step == 12:  # two steps after the checkpoint at 10: those two are lost and redone
             raise KeyboardInterrupt
         return real_batch(clips, batch_size, targets, seed, step, *rest)
 
-    monkeypatch.setattr(physlab.train, "sample_batch", killed_at_step_12)
+    monkeypatch.setattr(physlab.train.loop, "sample_batch", killed_at_step_12)
     with pytest.raises(KeyboardInterrupt):
         train(tiny_data, resumed, _drawing_config(), progress=False)
-    monkeypatch.setattr(physlab.train, "sample_batch", real_batch)
+    monkeypatch.setattr(physlab.train.loop, "sample_batch", real_batch)
     with pytest.raises(PhyslabError, match="pass --resume"):
         train(tiny_data, resumed, _drawing_config(), progress=False)
     train(tiny_data, resumed, _drawing_config(), resume=True, progress=False)

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from physlab.model import ModelConfig, build_model
-from physlab.reappearance import reappearing_cells
-from physlab.train import Clips, sample_batch
+from physlab.train.loop import Clips, sample_batch
+from physlab.train.reappearance import reappearing_cells
 
 
 def _masks(visible_frames, steps=10, size=16):

@@ -3,13 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from physlab import violations
 from physlab.errors import PhyslabError
-from physlab.families import family_names, load_families, load_family
-from physlab.onsets import DETECTORS
-from physlab.spec import DETECTORS as DETECTOR_NAMES
-from physlab.spec import EDITS as EDIT_NAMES
-from physlab.spec import load_family_file, sample_scene
+from physlab.scenes import violations
+from physlab.scenes.families import family_names, load_families, load_family
+from physlab.scenes.onsets import DETECTORS
+from physlab.scenes.spec import DETECTORS as DETECTOR_NAMES
+from physlab.scenes.spec import EDITS as EDIT_NAMES
+from physlab.scenes.spec import load_family_file, sample_scene
 
 GOOD = """
 name: tiny

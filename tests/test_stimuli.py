@@ -9,10 +9,10 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
+from physlab.data.stimuli import write_stimuli
 from physlab.errors import PhyslabError
-from physlab.families import load_families
 from physlab.files import exclusive_folder
-from physlab.stimuli import write_stimuli
+from physlab.scenes.families import load_families
 
 FAMILIES = "support_car,permanence_vanish"
 

@@ -11,12 +11,13 @@ import pytest
 from conftest import TINY
 from PIL import Image
 
+from physlab.data.stimuli import write_stimuli
+from physlab.data.video import read_video, resample, write_mp4
 from physlab.errors import PhyslabError
-from physlab.families import load_families
 from physlab.model import build_model, load_model, save_model
-from physlab.stimuli import write_stimuli
-from physlab.surprise import SurpriseCurve, evaluate, score_videos, summarise, surprise, wilson_interval
-from physlab.video import read_video, resample, write_mp4
+from physlab.scenes.families import load_families
+from physlab.voe.metrics import summarise, wilson_interval
+from physlab.voe.surprise import SurpriseCurve, evaluate, score_videos, surprise
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from physlab.onsets import Facts, detect_onset
-from physlab.spec import ConcreteObject, ConcreteViolation
-from physlab.trajectory import Track, Trajectory
-from physlab.violations import NoViolation, apply_violation
+from physlab.scenes.onsets import Facts, detect_onset
+from physlab.scenes.spec import ConcreteObject, ConcreteViolation
+from physlab.scenes.trajectory import Track, Trajectory
+from physlab.scenes.violations import NoViolation, apply_violation
 
 T = 20
 

@@ -11,11 +11,11 @@ import pytest
 import torch
 from conftest import TINY
 
-from physlab.families import load_families
+from physlab.data.stimuli import write_stimuli
 from physlab.model import build_model, save_model
-from physlab.plots import plot_visibility
-from physlab.stimuli import write_stimuli
-from physlab.visibility import (
+from physlab.scenes.families import load_families
+from physlab.voe.plots import plot_visibility
+from physlab.voe.visibility import (
     motion_scale,
     pair_distances,
     pixel_cells,

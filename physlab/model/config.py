@@ -152,7 +152,7 @@ class TrainConfig(BaseModel):
     reappearance_weight: float = Field(
         1.0, ge=1.0, description="weight of the cells where a hidden object comes back, in the loss (renderer masks)"
     )
-    augment: bool = Field(False, description="give each clip another palette, exposure and zoom (physlab/augment.py)")
+    augment: bool = Field(False, description="give each clip another palette, exposure and zoom (physlab/train/augment.py)")
     # "colour" trains only the colour channel's predictor of a model `init` gives, which stays as it was
     # (its EMA target too): a trained JEPA gets the channel in minutes, and scores its latents as before.
     parts: Literal["all", "colour"] = "all"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from physlab.clips import Clip, make_pair, pybullet_client
+from physlab.data.parallel import run_batches
+from physlab.data.settings import claim_settings
+from physlab.data.video import write_mp4
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv, write_json
-from physlab.parallel import run_batches
-from physlab.settings import claim_settings
-from physlab.spec import Family
-from physlab.video import write_mp4
+from physlab.scenes.clips import Clip, make_pair, pybullet_client
+from physlab.scenes.spec import Family
 
 MANIFEST_COLUMNS = ["clip", "pair", "label", "concept", "family", "seed", "onset_frame", "violation", "frames", "fps"]
 PAIRS_PER_TASK = 4

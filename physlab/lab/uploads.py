@@ -12,10 +12,10 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from physlab.data.video import read_video
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel
-from physlab.surprise import Evaluation, SurpriseCurve, evaluate, score_videos
-from physlab.video import read_video
+from physlab.voe.surprise import Evaluation, SurpriseCurve, evaluate, score_videos
 
 MAX_UNPACKED_BYTES = 2 * 1024**3
 

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from physlab.data.stimuli import write_stimuli
 from physlab.errors import PhyslabError
-from physlab.spec import Family
-from physlab.stimuli import write_stimuli
+from physlab.scenes.spec import Family
 
 AXES = ("x", "y", "z")
 # Fields a person designing stimuli turns; the rest (friction, lighting) keep their ranges.

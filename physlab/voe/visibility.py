@@ -18,10 +18,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from physlab.data.manifest import read_manifest
+from physlab.data.video import read_video, resample
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel, load_model
-from physlab.surprise import complete_pairs, read_manifest
-from physlab.video import read_video, resample
+from physlab.voe.metrics import complete_pairs
 
 MOTION_QUANTILE = 0.9  # of the possible twin's frame-to-frame changes: the motion scale, robust to still frames
 

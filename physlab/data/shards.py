@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from physlab.clips import make_clip, pybullet_client
+from physlab.data.parallel import run_batches
+from physlab.data.settings import claim_settings
+from physlab.data.stimuli import SetReport
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv
-from physlab.parallel import run_batches
-from physlab.settings import claim_settings
-from physlab.spec import Family
-from physlab.stimuli import SetReport
+from physlab.scenes.clips import make_clip, pybullet_client
+from physlab.scenes.spec import Family
 
 SHARD_COLUMNS = ["shard", "index", "family", "concept", "seed"]
 

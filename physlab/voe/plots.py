@@ -76,7 +76,7 @@ def plot_accuracy_by_concept(results: dict[str, dict], path: str | Path, metric:
 
 
 def plot_visibility(summaries: dict[str, dict[str, dict]], path: str | Path) -> None:
-    """Per violation, how visible it is in pixels and in each model's representation (physlab/visibility.py)."""
+    """Per violation, how visible it is in pixels and in each model's representation (physlab/voe/visibility.py)."""
     rows = sorted({row for summary in summaries.values() for row in summary})
     first = next(iter(summaries.values()), {})
     series = {"pixels": [first.get(row, {}).get("pixels") or 0.0 for row in rows]}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pybullet as p
 
-from physlab.trajectory import Track, Trajectory
-from physlab.world import PHYSICS_HZ, World, body_aabb
+from physlab.scenes.trajectory import Track, Trajectory
+from physlab.scenes.world import PHYSICS_HZ, World, body_aabb
 
 
 def simulate(world: World, frames: int, fps: float) -> Trajectory:

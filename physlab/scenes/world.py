@@ -12,7 +12,7 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
-from physlab.spec import ConcreteObject, ConcreteScene
+from physlab.scenes.spec import ConcreteObject, ConcreteScene
 
 PHYSICS_HZ = 240
 MESH_FILES = {

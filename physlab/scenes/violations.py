@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from physlab.onsets import Facts
-from physlab.spec import ConcreteViolation
-from physlab.trajectory import Track, Trajectory
+from physlab.scenes.onsets import Facts
+from physlab.scenes.spec import ConcreteViolation
+from physlab.scenes.trajectory import Track, Trajectory
 
 Edit = Callable[[Trajectory, int, ConcreteViolation, Facts, np.random.Generator], tuple[Trajectory, Trajectory]]
 ALT_SUFFIX = "~alt"

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from physlab.errors import PhyslabError
-from physlab.onsets import Facts, detect_onset
-from physlab.render import render_trajectory
-from physlab.simulate import simulate
-from physlab.spec import ConcreteScene, Family, sample_scene
-from physlab.trajectory import Trajectory
-from physlab.violations import NoViolation, apply_violation
-from physlab.world import World, build_world, connect, disconnect
+from physlab.scenes.onsets import Facts, detect_onset
+from physlab.scenes.render import render_trajectory
+from physlab.scenes.simulate import simulate
+from physlab.scenes.spec import ConcreteScene, Family, sample_scene
+from physlab.scenes.trajectory import Trajectory
+from physlab.scenes.violations import NoViolation, apply_violation
+from physlab.scenes.world import World, build_world, connect, disconnect
 
 MAX_ATTEMPTS = 30
 

@@ -6,7 +6,7 @@ the measures and the plots. `run_experiment` makes what is missing and reuses wh
 run of the same file already finished: stimuli and training resume, and each evaluation is
 kept in `evaluations/`.
 
-    from physlab.experiments import run_experiment
+    from physlab.lab.experiments import run_experiment
     result = run_experiment("experiments/core_knowledge.yaml", "results/core_knowledge")
     result.summary["results"][0]["summary"]["pairwise_accuracy"]
 """
@@ -26,10 +26,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from physlab.errors import PhyslabError, describe_validation
-from physlab.families import load_families
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
 from physlab.model.checkpoint import model_file
-from physlab.surprise import SurpriseCurve, evaluate, interval_columns
+from physlab.scenes.families import load_families
+from physlab.voe.metrics import interval_columns
+from physlab.voe.surprise import SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
 PLOTS = ("accuracy_by_concept", "auroc_by_concept", "aligned_curves", "timing", "development")
@@ -221,7 +222,7 @@ def _stimulus_set(spec: StimulusSpec, experiment: Experiment, out: Path, progres
         if not (folder / "manifest.csv").exists():
             raise PhyslabError(f"{experiment.source}: stimuli folder {folder} has no manifest.csv")
         return folder, []
-    from physlab.stimuli import write_stimuli
+    from physlab.data.stimuli import write_stimuli
 
     families = load_families(",".join(spec.families) if spec.families else None, with_violations=True)
     # The folder is named for everything that makes the pairs, so an edited file never reuses stale ones.
@@ -237,9 +238,9 @@ def _checkpoints(spec: ModelSpec, out: Path, source: str, progress: bool) -> lis
     """What to evaluate for a model: itself, or the snapshots of a run trained here."""
     if spec.train is None:
         return [{"model": spec.name, "checkpoint": "final", "clips_seen": None, "path": _model_path(spec.model, source)}]
-    from physlab.dataset import write_training_set
+    from physlab.data.shards import write_training_set
     from physlab.model.checkpoint import model_info
-    from physlab.train import train
+    from physlab.train.loop import train
 
     plan = spec.train
     config = training_config(plan)
@@ -324,7 +325,7 @@ def _write_results(experiment: Experiment, out: Path, results: list[dict], clip_
 
 def _draw(kind: str, folder: Path, results: list[dict], clip_rows: list[dict], experiment: Experiment) -> list[tuple[str, str]]:
     """Draw one kind of plot (PNG and SVG); returns (title, PNG path relative to the run) of each drawn."""
-    from physlab import plots
+    from physlab.voe import plots
 
     drawn = []
     for title, stem, draw in _figures(kind, _final_results(results), results, clip_rows, experiment, plots):

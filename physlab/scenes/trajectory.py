@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physlab.spec import ConcreteObject
+from physlab.scenes.spec import ConcreteObject
 
 
 @dataclass

@@ -25,14 +25,14 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from physlab.augment import augment_clips
-from physlab.dataset import read_shard, shard_files
+from physlab.data.shards import read_shard, shard_files
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
 from physlab.model.checkpoint import load_weights
 from physlab.model.networks import MIN_CONTEXT
-from physlab.reappearance import reappearing_cells
+from physlab.train.augment import augment_clips
+from physlab.train.reappearance import reappearing_cells
 
 METRIC_COLUMNS = [
     "step",
@@ -55,7 +55,7 @@ class Clips:
     """Training clips in memory: (N, T, H, W, 3) uint8 at the model's size and frame rate."""
 
     frames: torch.Tensor
-    reappearing: torch.Tensor | None = None  # (N, T, g, g) bool, where a hidden object comes back (physlab/reappearance.py)
+    reappearing: torch.Tensor | None = None  # (N, T, g, g) bool, where a hidden object comes back (physlab/train/reappearance.py)
 
     @property
     def count(self) -> int:
@@ -101,7 +101,7 @@ def sample_batch(
 
     Targets start at the second frame a prediction can be made for, so the model learns the
     short, zero-padded contexts that scoring uses at the start of a clip. `augment` films each
-    clip differently (physlab/augment.py). A pure function of (seed, step, rank), so a resumed
+    clip differently (physlab/train/augment.py). A pure function of (seed, step, rank), so a resumed
     run sees the same data. Frames and maps are on `device`; the frame indices stay on the CPU.
     """
     rng = np.random.default_rng([seed, step, rank])

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physlab.spec import ConcreteViolation
-from physlab.trajectory import Trajectory
+from physlab.scenes.spec import ConcreteViolation
+from physlab.scenes.trajectory import Trajectory
 
 # A violation needs frames before its onset (for velocities) and after (to be seen).
 MIN_ONSET = 2

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from physlab.model import WorldModel, load_model
-from physlab.surprise import evaluate, interval_columns
+from physlab.voe.metrics import interval_columns
+from physlab.voe.surprise import evaluate
 
 
 def compare_models(

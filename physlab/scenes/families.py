@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 
 from physlab.errors import PhyslabError
-from physlab.spec import Family, load_family_file
+from physlab.scenes.spec import Family, load_family_file
 
 
 def scenes_dir() -> Path:
     """The folder of bundled families (`PHYSLAB_SCENES` overrides it)."""
     override = os.environ.get("PHYSLAB_SCENES")
-    return Path(override) if override else Path(__file__).resolve().parents[1] / "scenes"
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "scenes"
 
 
 def family_names() -> list[str]:

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pybullet as p
 
-from physlab.spec import Camera, ConcreteScene
-from physlab.trajectory import Trajectory
-from physlab.world import HIDDEN_POSITION, World, add_body
+from physlab.scenes.spec import Camera, ConcreteScene
+from physlab.scenes.trajectory import Trajectory
+from physlab.scenes.world import HIDDEN_POSITION, World, add_body
 
 
 def camera_matrices(camera: Camera, size: int) -> tuple[list[float], list[float]]:

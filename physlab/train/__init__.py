@@ -1,0 +1,1 @@
+"""Training a world model on possible events: the loop (resume, DDP, checkpoints), augmentation, loss weights."""
