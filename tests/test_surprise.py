@@ -231,3 +231,31 @@ def test_precision_is_a_choice_and_bfloat16_keeps_the_curve(tiny_model):
     assert np.corrcoef(exact.values[2:], fast.values[2:])[0, 1] > 0.9
     with pytest.raises(PhyslabError, match="precision must be"):
         score_videos(model, [("clip", frames, 24.0)], precision="half")
+
+
+def test_frames_at_times_shows_the_latest_frame_started_at_or_before_each_model_time():
+    from physlab.data.video import frames_at_times
+
+    # 10 fps for a second, then 60 fps for a second: the model's 12 fps sees each at its own time.
+    starts = np.concatenate([np.arange(10) / 10, 1 + np.arange(60) / 60])
+    index = frames_at_times(starts, 2.0, 12.0)
+    assert len(index) == 24
+    assert index[3] == 2  # 0.25 s: the frame taken at 0.2 s
+    assert index[12] == 10  # 1.0 s: the first of the fast frames
+    # A GIF frame held for 1.34 s stays on screen at every model time it covers.
+    gif = np.concatenate([np.arange(16) * 0.04, [0.64]])
+    index = frames_at_times(gif, 1.98, 12.0)
+    assert len(index) == 24 and (index[8:] == 16).all() and index[7] == 14
+
+
+def test_fit_frame_keeps_the_aspect_ratio():
+    from physlab.data.video import fit_frame
+
+    wide = np.full((40, 60, 3), 200, dtype=np.uint8)
+    boxed = fit_frame(wide, 30, "letterbox")
+    assert boxed.shape == (30, 30, 3)
+    assert (boxed[:5] == 0).all() and (boxed[-5:] == 0).all() and (boxed[5:25] == 200).all()
+    cropped = fit_frame(wide, 30, "crop")
+    assert cropped.shape == (30, 30, 3) and (cropped == 200).all()
+    tall = np.full((60, 40, 3), 100, dtype=np.uint8)
+    assert (fit_frame(tall, 30, "letterbox")[:, :5] == 0).all()

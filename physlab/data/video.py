@@ -99,6 +99,52 @@ def _read_with_opencv(path: Path) -> tuple[np.ndarray, float]:
     return np.stack(frames), fps if 1.0 <= fps <= 240.0 else 24.0
 
 
+ASPECT_MODES = ("letterbox", "crop")
+
+
+def fit_frame(frame: np.ndarray, size: int, mode: str = "letterbox") -> np.ndarray:
+    """(H, W, 3) uint8 -> (size, size, 3) uint8 with the aspect ratio kept, never squashed.
+
+    "letterbox" scales the longer side to `size` and pads the rest with black, centred (nothing is lost);
+    "crop" scales the shorter side to `size` and keeps the centre (nothing is padded, the edges are lost).
+    """
+    if mode not in ASPECT_MODES:
+        raise PhyslabError(f"aspect must be one of {', '.join(ASPECT_MODES)}, got {mode!r}")
+    height, width = frame.shape[:2]
+    if (height, width) == (size, size):
+        return frame
+    scale = size / max(height, width) if mode == "letterbox" else size / min(height, width)
+    new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(np.ascontiguousarray(frame), (new_w, new_h), interpolation=interpolation)
+    if mode == "crop":
+        top, left = (new_h - size) // 2, (new_w - size) // 2
+        return resized[top : top + size, left : left + size]
+    out = np.zeros((size, size, 3), dtype=np.uint8)
+    top, left = (size - new_h) // 2, (size - new_w) // 2
+    out[top : top + new_h, left : left + new_w] = resized
+    return out
+
+
+def fit_frames(frames: np.ndarray, size: int, mode: str = "letterbox") -> np.ndarray:
+    """(T, H, W, 3) uint8 -> (T, size, size, 3) uint8, each frame as `fit_frame` makes it."""
+    return np.stack([fit_frame(frame, size, mode) for frame in frames]) if len(frames) else frames[:, :size, :size]
+
+
+def frames_at_times(starts: np.ndarray, end: float, fps: float) -> np.ndarray:
+    """Which frame is on screen at each model time k / fps (k = 0, 1, ... while k / fps < end).
+
+    `starts` (N,) are the frames' presentation times in seconds, non-decreasing, the first at 0; `end` is
+    when the last frame leaves the screen (its start plus its own duration). At each model time the frame
+    shown is the latest one that started at or before it, as a browser or a player shows it.
+    Returns (T,) int indices into the N frames.
+    """
+    count = max(1, int(np.ceil(end * fps - 1e-6)))
+    times = np.arange(count) / fps
+    index = np.searchsorted(np.asarray(starts, dtype=float), times + 1e-9, side="right") - 1
+    return np.clip(index, 0, len(starts) - 1)
+
+
 def resample(frames: np.ndarray, fps: float, target_fps: float, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Frames at `target_fps` and `size` x `size`, and the source frame index of each."""
     duration = len(frames) / fps
