@@ -45,14 +45,20 @@ def _parser() -> argparse.ArgumentParser:
     stimuli.add_argument("out", help="output folder")
     stimuli.add_argument("--pairs", type=_positive, required=True, help="pairs per family")
     _common(stimuli, size=128)
+    stimuli.add_argument("--actions", action="store_true", help="pairs whose actions have impossible outcomes, in a --world")
+    stimuli.add_argument("--world", help="with --actions: two_rooms, push, or a world YAML file")
     stimuli.set_defaults(run=_stimuli)
 
     generate = commands.add_parser("generate", help="write training data: possible events only, in shards")
     generate.add_argument("out", help="output folder")
-    generate.add_argument("--clips", type=_positive, required=True, help="number of clips")
+    generate.add_argument("--clips", type=_positive, help="number of clips (required without --actions)")
     generate.add_argument("--shard", default="0/1", help="make only part i of N of the shards (i/N), for clusters")
     generate.add_argument("--shard-size", type=_positive, default=32, help="clips per shard file (default 32)")
     _common(generate, size=64)
+    generate.add_argument("--actions", action="store_true", help="episodes with actions in a --world, for planning")
+    generate.add_argument("--world", help="with --actions: two_rooms, push, or a world YAML file")
+    generate.add_argument("--episodes", type=_positive, help="with --actions: number of episodes")
+    generate.add_argument("--steps", type=_positive, default=100, help="with --actions: env steps per episode (default 100)")
     generate.set_defaults(run=_generate)
 
     train = commands.add_parser("train", help="train a world model on possible events (torchrun for several processes)")
@@ -99,6 +105,21 @@ def _parser() -> argparse.ArgumentParser:
     visibility.add_argument("--plot", help="write a bar chart here (png or svg)")
     visibility.set_defaults(run=_visibility)
 
+    plan = commands.add_parser("plan", help="reach goal pictures by planning with an action-conditioned world model")
+    plan.add_argument("--world", required=True, help="two_rooms, push, or a world YAML file")
+    plan.add_argument("--episodes", type=_positive, default=50, help="held-out start/goal pairs (default 50)")
+    plan.add_argument("--seed", type=_non_negative, default=0, help="seed of the pairs (default 0)")
+    plan.add_argument("--model", help="action model file, run folder or bundled name (default: the world's bundled one)")
+    plan.add_argument("--pixel-model", help="the pixel-space baseline's model (default: the world's bundled one)")
+    plan.add_argument("--planner", choices=["cem", "grad"], default="cem", help="cross-entropy method or gradient descent")
+    plan.add_argument("--iterations", type=_positive, help="CEM iterations or gradient steps (default 10)")
+    plan.add_argument("--baselines", default="random,pixel,inverse_dynamics", help="comma-separated, or 'none'")
+    plan.add_argument("--steps", type=_positive, help="step budget (default: the world's)")
+    plan.add_argument("--json", help="write the summary here")
+    plan.add_argument("--video", help="folder for an H.264 video of every episode")
+    plan.add_argument("--quiet", action="store_true", help="no progress bars")
+    plan.set_defaults(run=_plan)
+
     experiment = commands.add_parser("experiment", help="scripted surprise experiments (experiments/*.yaml)")
     actions = experiment.add_subparsers(required=True, metavar="ACTION")
     run = actions.add_parser("run", help="run an experiment file: summary.json, tables, plots and a report")
@@ -129,6 +150,14 @@ def _families(args: argparse.Namespace) -> int:
 
 
 def _stimuli(args: argparse.Namespace) -> int:
+    if args.actions:
+        from physlab.control.surprise import write_action_stimuli
+
+        if not args.world:
+            raise PhyslabError("--actions needs --world (two_rooms, push or a world file)")
+        return _summarise(
+            write_action_stimuli(args.out, args.world, args.pairs, seed=args.seed, progress=not args.quiet), "pairs"
+        )
     families = load_families(args.scenes, with_violations=True)
     report = write_stimuli(
         args.out,
@@ -144,6 +173,10 @@ def _stimuli(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    if args.actions:
+        return _generate_episodes(args)
+    if args.clips is None:
+        raise PhyslabError("--clips is required (or --actions --world W --episodes N for episodes with actions)")
     families = load_families(args.scenes)
     report = write_training_set(
         args.out,
@@ -160,7 +193,30 @@ def _generate(args: argparse.Namespace) -> int:
     return _summarise(report, "clips")
 
 
+def _generate_episodes(args: argparse.Namespace) -> int:
+    from physlab.control.data import write_action_set
+
+    if not args.world or not args.episodes:
+        raise PhyslabError("--actions needs --world (two_rooms, push or a world file) and --episodes N")
+    report = write_action_set(
+        args.out,
+        args.world,
+        args.episodes,
+        seed=args.seed,
+        steps=args.steps,
+        workers=args.workers,
+        shard=parse_shard(args.shard),
+        shard_size=args.shard_size,
+        progress=not args.quiet,
+    )
+    return _summarise(report, "episodes")
+
+
 def _train(args: argparse.Namespace) -> int:
+    from physlab.control.data import is_action_data
+
+    if is_action_data(args.data):
+        return _train_action_model(args)
     from physlab.model import load_train_config
     from physlab.train.loop import train
 
@@ -173,6 +229,47 @@ def _train(args: argparse.Namespace) -> int:
         # gloo's teardown can abort after a correct run; leave once every rank is done.
         sys.stdout.flush()
         os._exit(0)
+    return 0
+
+
+def _train_action_model(args: argparse.Namespace) -> int:
+    """Episodes with actions train the action-conditioned world model (physlab/control), preset plan_<world>."""
+    from physlab.control.data import data_world
+    from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
+
+    default = f"plan_{data_world(args.data).name}"
+    preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")
+    config = load_action_train_config(args.config, preset, {"steps": args.steps} if args.steps else None)
+    model = train_action_model(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"{model}: trained for {config.steps} steps")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        sys.stdout.flush()
+        os._exit(0)
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from physlab.control.evaluation import evaluate_planning, format_planning
+    from physlab.control.planners import PlannerSettings
+
+    baselines = () if args.baselines == "none" else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
+    settings = PlannerSettings(method=args.planner, **({"iterations": args.iterations} if args.iterations else {}))
+    summary = evaluate_planning(
+        args.world,
+        args.episodes,
+        seed=args.seed,
+        model=args.model,
+        pixel_model=args.pixel_model,
+        settings=settings,
+        baselines=baselines,
+        video_dir=args.video,
+        steps=args.steps,
+        progress=not args.quiet,
+    )
+    print(format_planning(summary))
+    if args.json:
+        write_json(args.json, summary)
     return 0
 
 

@@ -62,6 +62,10 @@ def load_model(name_or_path: str | Path | None = None) -> WorldModel:
     try:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
+        if "action_config" in metadata:  # an action-conditioned world model (physlab/control) scores with actions
+            from physlab.control.checkpoint import load_action_model
+
+            return load_action_model(path)
         config = ModelConfig.model_validate_json(metadata["config"])
         model = build_model(config)
         model.load_state_dict(load_file(str(path)))

@@ -168,7 +168,13 @@ def evaluate(
             continue
         videos.append((row["clip"], frames, fps))
         kept.append(row)
-    curves = {curve.name: curve for curve in score_videos(model, videos, batch_size, precision)} if videos else {}
+    if hasattr(model, "score_set"):  # a model that needs more than pixels: each clip's actions (physlab/control)
+        scored, failed = model.score_set(folder, kept, videos)
+        errors.extend(failed)
+        kept = [row for row in kept if row["clip"] in {curve.name for curve in scored}]
+    else:
+        scored = score_videos(model, videos, batch_size, precision) if videos else []
+    curves = {curve.name: curve for curve in scored}
     clip_rows = [_clip_row(row, curves[row["clip"]], pool) for row in kept]
     pairs, pair_errors = complete_pairs(clip_rows, rows, folder)
     errors.extend(pair_errors)
