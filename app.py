@@ -11,6 +11,7 @@ navigation = st.navigation(
         st.Page("pages/models.py", title="Models", icon=":material/psychology:"),
         st.Page("pages/experiments.py", title="Experiments", icon=":material/lab_profile:"),
         st.Page("pages/families.py", title="Scene families", icon=":material/category:"),
+        st.Page("pages/planning.py", title="Planning", icon=":material/route:"),
     ]
 )
 st.sidebar.caption("physlab: surprise as prediction error in a world model's representation space.")

@@ -33,6 +33,7 @@ class ControlWorld:
         self.agent = -1
         self._drive = -1
         self._agent_z = 0.0
+        self._target = np.zeros(2)
         substeps = PHYSICS_HZ / spec.motion.control_hz
         if abs(substeps - round(substeps)) > 1e-9:
             raise ValueError(f"control_hz {spec.motion.control_hz} must divide the physics rate {PHYSICS_HZ} Hz")
@@ -50,14 +51,22 @@ class ControlWorld:
         self._build(np.asarray(state, dtype=np.float64))
 
     def step(self, action: np.ndarray) -> None:
-        """Hold the velocity command `action` (2,) in [-1, 1] for one env step (1 / control_hz seconds)."""
-        velocity = np.clip(np.asarray(action, dtype=np.float64)[:2], -1.0, 1.0) * self.spec.motion.max_speed
-        start = np.asarray(p.getBasePositionAndOrientation(self.agent, physicsClientId=self.client)[0][:2])
+        """Hold the velocity command `action` (2,) in [-1, 1] for one env step (1 / control_hz seconds).
+
+        The drive's target moves on from where it was, so in free motion the agent covers exactly
+        max_speed / control_hz per step at action 1 (it trails the target by a few physics steps); once something
+        holds the agent back by more than half a step's travel, the target starts again from the agent.
+        """
+        motion = self.spec.motion
+        velocity = np.clip(np.asarray(action, dtype=np.float64)[:2], -1.0, 1.0) * motion.max_speed
+        if np.linalg.norm(self._agent_xy() - self._target) > 0.5 * motion.max_speed / motion.control_hz:
+            self._target = self._agent_xy()
+        start = self._target
         dt = 1.0 / PHYSICS_HZ
         for k in range(1, self.substeps + 1):
-            target = self._reachable(start + velocity * dt * k)
+            self._target = self._reachable(start + velocity * dt * k)
             p.changeConstraint(
-                self._drive, (*target, self._agent_z), maxForce=self.spec.motion.max_force, physicsClientId=self.client
+                self._drive, (*self._target, self._agent_z), maxForce=motion.max_force, physicsClientId=self.client
             )
             p.stepSimulation(physicsClientId=self.client)
 
@@ -98,6 +107,7 @@ class ControlWorld:
             p.GEOM_CYLINDER, radius=radius, length=height, rgbaColor=self.spec.agent.colour, physicsClientId=client
         )
         self._agent_z = z
+        self._target = np.asarray(xy, dtype=np.float64)
         self.agent = p.createMultiBody(0.2, collision, visual, (*xy, z), physicsClientId=client)
         p.changeDynamics(self.agent, -1, lateralFriction=0.3, restitution=0.0, physicsClientId=client)
         self._drive = p.createConstraint(
