@@ -1,5 +1,7 @@
 """Worlds with actions: their files, and the live pybullet worlds (physlab/control/spec.py, worlds.py, behaviour.py)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,7 @@ def test_bundled_worlds_load():
 
 def test_a_bad_world_file_names_the_file_and_the_field(tmp_path):
     path = tmp_path / "bad.yaml"
-    text = (load_world("two_rooms").source and open(load_world("two_rooms").source).read()).replace("door_width: 0.45", "door_width: 0.1")
+    text = Path(load_world("two_rooms").source).read_text().replace("door_width: 0.45", "door_width: 0.1")
     path.write_text(text)
     with pytest.raises(PhyslabError, match="bad.yaml: .*door_width 0.1 must exceed the agent's diameter"):
         load_world(path)
