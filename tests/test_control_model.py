@@ -130,3 +130,27 @@ def test_training_writes_a_model_and_resumes(episode_data, tmp_path):  # noqa: F
 def test_an_unknown_preset_is_one_clear_error():
     with pytest.raises(PhyslabError, match="unknown preset 'huge'"):
         load_action_train_config(preset="huge")
+
+
+def test_one_token_attention_is_its_projected_value():
+    from physlab.control.model import AdaLNBlock
+
+    torch.manual_seed(0)
+    block = AdaLNBlock(32, 4, 32, 0.1).eval()
+    h = torch.randn(7, 1, 32)
+    torch.testing.assert_close(block._attend(h, None), block.attention(h, h, h, need_weights=False)[0])
+
+
+@pytest.mark.slow
+def test_distributed_training_of_the_action_model_on_two_processes(episode_data, tmp_path):  # noqa: F811
+    import os
+    import shutil
+
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
+    out = tmp_path / "ddp"
+    command = [torchrun, "--standalone", "--nproc_per_node=2", "-m", "physlab", "train",
+               "--data", str(episode_data), "--out", str(out), "--preset", "plan_tiny", "--steps", "4", "--quiet"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=os.environ | {"OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert '"processes": 2' in (out / "config.json").read_text()
+    assert load_action_model(out).config.kind == "action_jepa"

@@ -54,7 +54,7 @@ def test_the_goal_cost_is_zero_at_the_goal_and_guardrails_fire_off_the_table(tin
     picture = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
     objective = Objective(model, world, picture[None], picture)
     assert objective.goal_cost(objective.history[:, -1])[0] == pytest.approx(0.0, abs=1e-6)
-    far = torch.zeros(1, 2, model.config.embed_dim)
+    far = torch.zeros(1, 2, model.config.embedding_size)
     with torch.no_grad():
         model.probe[-1].bias.copy_(torch.tensor([0.0, 0.0, 2.0, 0.0, 1.0, 0.0]))  # the probe reads the object 2 m out
         model.probe[-1].weight.zero_()

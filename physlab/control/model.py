@@ -49,7 +49,12 @@ class ActionModelConfig(BaseModel):
     latent_dim: int = Field(16, ge=4, description="channels of the encoder's 8x8 grid")
     channels: tuple[int, int, int] = (32, 64, 64)
     projector_width: int = 512
-    embed_dim: int = Field(64, ge=4)
+    embed_dim: int = Field(64, ge=4, description="numbers in a vector embedding")
+    # How a picture becomes what the predictor and the cost see. "vector": a projector ending in BatchNorm1d, to
+    # embed_dim numbers, as LeWorldModel. "grid": the encoder's 8x8 grid itself, each channel batch-normalised, so
+    # that every part of the picture weighs in the cost by its area, as DINO-WM compares patch features: a small
+    # pusher then counts less than the larger object it moves (measured in docs/planning.md).
+    embedding: Literal["vector", "grid"] = "vector"
     history: int = Field(1, ge=1, description="embeddings the predictor sees")
     predictor_width: int = 128
     predictor_depth: int = Field(2, ge=1)
@@ -67,6 +72,16 @@ class ActionModelConfig(BaseModel):
     def fps(self) -> float:
         """Pictures per second the model sees: one per model step."""
         return self.control_hz / self.frame_skip
+
+    @property
+    def grid(self) -> int:
+        """Cells a side of the encoder's grid."""
+        return self.image_size // 8
+
+    @property
+    def embedding_size(self) -> int:
+        """Numbers in one picture's embedding."""
+        return self.embed_dim if self.embedding == "vector" else self.latent_dim * self.grid * self.grid
 
     @property
     def probe_dim(self) -> int:
@@ -103,9 +118,18 @@ class AdaLNBlock(nn.Module):
     def forward(self, x: torch.Tensor, condition: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         shift1, scale1, gate1, shift2, scale2, gate2 = self.modulation(condition).chunk(6, dim=-1)
         h = self.norm1(x) * (1 + scale1) + shift1
-        x = x + gate1 * self.attention(h, h, h, attn_mask=mask, need_weights=False)[0]
+        x = x + gate1 * self._attend(h, mask)
         h = self.norm2(x) * (1 + scale2) + shift2
         return x + gate2 * self.mlp(h)
+
+    def _attend(self, h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        if h.shape[1] > 1 or self.training:
+            return self.attention(h, h, h, attn_mask=mask, need_weights=False)[0]
+        # One token attends only to itself: the attention is its value, projected (the same weights, a third
+        # of the work; planning calls this on hundreds of candidates at every step).
+        width = h.shape[-1]
+        value = F.linear(h, self.attention.in_proj_weight[2 * width :], self.attention.in_proj_bias[2 * width :])
+        return self.attention.out_proj(value)
 
 
 class ActionPredictor(nn.Module):
@@ -118,14 +142,14 @@ class ActionPredictor(nn.Module):
     def __init__(self, config: ActionModelConfig):
         super().__init__()
         width = config.predictor_width
-        self.inputs = nn.Linear(config.embed_dim, width)
+        self.inputs = nn.Linear(config.embedding_size, width)
         self.position = nn.Parameter(torch.zeros(config.history, width))
         self.action = nn.Sequential(nn.Linear(config.chunk_dim, width), nn.SiLU(), nn.Linear(width, width))
         self.blocks = nn.ModuleList(
             AdaLNBlock(width, config.predictor_heads, width, config.predictor_dropout) for _ in range(config.predictor_depth)
         )
         self.norm = nn.LayerNorm(width, elementwise_affine=False)
-        self.output = nn.Linear(width, config.embed_dim)
+        self.output = nn.Linear(width, config.embedding_size)
         nn.init.zeros_(self.output.weight)
         nn.init.zeros_(self.output.bias)
 
@@ -146,7 +170,7 @@ class PixelDecoder(nn.Module):
         super().__init__()
         c1, c2, c3 = config.channels
         self.start = config.image_size // 8
-        self.stem = nn.Linear(config.embed_dim, c3 * self.start * self.start)
+        self.stem = nn.Linear(config.embedding_size, c3 * self.start * self.start)
         layers: list[nn.Module] = []
         for inputs, outputs in ((c3, c3), (c3, c2), (c2, c1)):
             layers += [
@@ -169,12 +193,13 @@ class ActionWorldModel(nn.Module):
         super().__init__()
         self.config = config
         self.encoder = FrameEncoder(config.encoder_config())
-        grid = config.image_size // 8
-        flat, wide, dim = config.latent_dim * grid * grid, config.projector_width, config.embed_dim
-        # BatchNorm1d last, as LeWorldModel found: a LayerNorm there would block the regularizer.
-        self.projector = nn.Sequential(
-            nn.Flatten(), nn.Linear(flat, wide), nn.BatchNorm1d(wide), nn.GELU(), nn.Linear(wide, dim), nn.BatchNorm1d(dim)
-        )
+        flat, wide, dim = config.latent_dim * config.grid**2, config.projector_width, config.embedding_size
+        if config.embedding == "grid":
+            self.projector = nn.Sequential(nn.BatchNorm2d(config.latent_dim), nn.Flatten())
+        else:  # BatchNorm1d last, as LeWorldModel found: a LayerNorm there would block the regularizer
+            self.projector = nn.Sequential(
+                nn.Flatten(), nn.Linear(flat, wide), nn.BatchNorm1d(wide), nn.GELU(), nn.Linear(wide, dim), nn.BatchNorm1d(dim)
+            )
         self.predictor = ActionPredictor(config)
         self.decoder = PixelDecoder(config) if config.kind == "action_pixel" else None
         head = config.head_width
@@ -283,6 +308,8 @@ class ActionWorldModel(nn.Module):
 
     def _regularizer(self, flat: torch.Tensor, metrics: dict[str, float]) -> torch.Tensor:
         config = self.config
+        if config.embedding == "grid":  # each cell's channels are one sample, as the watching JEPA regularises its grid
+            flat = flat.reshape(len(flat), config.latent_dim, -1).transpose(1, 2).reshape(-1, config.latent_dim)
         if config.regularizer == "sigreg":
             term = sigreg(flat, config.sigreg_directions)
             metrics["sigreg_loss"] = term.item()

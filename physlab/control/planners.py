@@ -90,9 +90,9 @@ def cem(
         float(final.guardrail[0]),
         history,
         candidates.numpy(),
-        scored.total.numpy(),
-        scored.predicted.numpy(),
-        final.predicted[0].numpy(),
+        scored.total.float().numpy(),
+        scored.predicted.float().numpy(),
+        final.predicted[0].float().numpy(),
     )
 
 
@@ -125,7 +125,7 @@ def gradient(
         float(scored.guardrail[best]),
         history,
         candidates.numpy(),
-        scored.total.numpy(),
-        scored.predicted.numpy(),
-        scored.predicted[best].numpy(),
+        scored.total.float().numpy(),
+        scored.predicted.float().numpy(),
+        scored.predicted[best].float().numpy(),
     )

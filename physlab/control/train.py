@@ -201,6 +201,7 @@ def train_action_model(
         total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0, dynamic_ncols=True
     )
     started, before = time.perf_counter(), _elapsed(state_path)
+    cpu_started, cpu_before = time.process_time(), _elapsed(state_path, "cpu_seconds")
     last = time.perf_counter()
     model.train()
     for step in range(start, config.steps):
@@ -226,8 +227,14 @@ def train_action_model(
         bar.set_postfix(loss=f"{metrics['loss']:.4f}", std=f"{metrics['embedding_std']:.3f}")
         done = step + 1
         if done % config.checkpoint_every == 0 or done == config.steps:
-            seconds = round(before + time.perf_counter() - started, 1)
-            info = {"step": done, "train_seconds": seconds, "training_episodes": episodes.count, "data": str(data)}
+            info = {
+                "step": done,
+                "train_seconds": round(before + time.perf_counter() - started, 1),
+                "cpu_seconds": round(cpu_before + time.process_time() - cpu_started, 1),  # every thread's, summed
+                "processes": world_size,
+                "training_episodes": episodes.count,
+                "data": str(data),
+            }
             _checkpoint(out, model, world, optimizer, config, info)
             model.train()
     bar.close()
@@ -266,6 +273,7 @@ def _checkpoint(
         "param_groups": json.dumps(optimizer_state["param_groups"]),
         "config": config.model_dump_json(),
         "seconds": str(info["train_seconds"]),
+        "cpu_seconds": str(info["cpu_seconds"]),
     }
     with atomic_path(out / "state.safetensors") as temp:
         save_file(tensors, str(temp), metadata=metadata)
@@ -288,11 +296,12 @@ def _restore(path: Path, model: ActionWorldModel, optimizer: torch.optim.Optimiz
     return int(metadata["step"])
 
 
-def _elapsed(path: Path) -> float:
+def _elapsed(path: Path, key: str = "seconds") -> float:
+    """Seconds a run had spent before it resumed (wall clock, or `cpu_seconds` of its process)."""
     if not path.exists():
         return 0.0
     with safe_open(str(path), framework="pt") as handle:
-        return float(handle.metadata().get("seconds", 0.0))
+        return float(handle.metadata().get(key, 0.0))
 
 
 def _log(path: Path, metrics: dict) -> None:
