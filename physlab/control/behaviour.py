@@ -92,23 +92,27 @@ def run_policy(world: ControlWorld, policy: Policy, steps: int, render: bool = T
 def draw_task(spec: TwoRooms | Push, world: ControlWorld, seed: int) -> Task:
     """A start and a goal for the planner, a pure function of `seed`.
 
-    Two rooms: the start anywhere in one room, the goal anywhere in the other. Push: a random start, and as
-    goal the state a noisy scripted push of `goal_steps` env steps from it ends in, drawn again until the
-    object moved at least `min_displacement` and stayed on the table.
+    Two rooms: the start anywhere in one room, the goal anywhere in the other. Push, as DINO-WM and
+    LeWorldModel evaluate Push-T (but on a trajectory of its own seed, never a training one): a noisy scripted
+    pushing trajectory from a random state; the start is its state at a step t and the goal its state
+    `goal_steps` later, t drawn among those where the object moves at least `min_displacement` in between and
+    stays on the table.
     """
     rng = np.random.default_rng([seed, 0x6A7])
     if spec.kind == "two_rooms":
         room = int(rng.integers(2))
         return Task(_room_point(spec, rng, room), _room_point(spec, rng, 1 - room), seed)
+    span = spec.task.goal_steps
     for _ in range(100):
-        start = random_state(spec, rng)
-        world.reset(start)
-        _, _, states = run_policy(world, _pusher(spec, rng, first_push_only=True), spec.task.goal_steps, render=False)
-        goal = states[-1].astype(np.float64)
-        moved = np.linalg.norm(goal[2:4] - start[2:4])
-        on_table = np.all(np.abs(goal[2:4]) < spec.half_size - spec.object.size / 2)
-        if moved >= spec.task.min_displacement and on_table:
-            return Task(start, goal, seed)
+        world.reset(random_state(spec, rng))
+        _, _, states = run_policy(world, _pusher(spec, rng), 2 * span, render=False)
+        states = states.astype(np.float64)
+        moved = np.linalg.norm(states[span:, 2:4] - states[:-span, 2:4], axis=1)
+        on_table = np.all(np.abs(states[span:, 2:4]) < spec.half_size - spec.object.size / 2, axis=1)
+        starts = np.flatnonzero((moved >= spec.task.min_displacement) & on_table)
+        if len(starts):
+            t = int(starts[rng.integers(len(starts))])
+            return Task(states[t], states[t + span], seed)
     raise RuntimeError(f"no push task found for seed {seed}")  # not reached with the bundled world
 
 

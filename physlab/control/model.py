@@ -24,12 +24,12 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import nn
 
 from physlab.model.config import ModelConfig
 from physlab.model.jepa import vicreg_terms
-from physlab.model.networks import FrameEncoder
+from physlab.model.networks import FrameEncoder, coordinates
 
 ACTION_DIM = 2  # a planar velocity command
 
@@ -56,6 +56,11 @@ class ActionModelConfig(BaseModel):
     # pusher then counts less than the larger object it moves (measured in docs/planning.md).
     embedding: Literal["vector", "grid"] = "vector"
     history: int = Field(1, ge=1, description="embeddings the predictor sees")
+    # "transformer": a small transformer over the history whose blocks the action conditions by AdaLN-zero, as
+    # LeWorldModel. "conv" (for a grid embedding): residual conv blocks over the grid (physlab.model.networks'), their
+    # norms shifted, scaled and gated by the action (AdaLN-zero in a conv net): things move the same anywhere in
+    # the picture and walls act where they are, which a transformer over the flattened grid has to learn cell by cell.
+    predictor: Literal["transformer", "conv"] = "transformer"
     predictor_width: int = 128
     predictor_depth: int = Field(2, ge=1)
     predictor_heads: int = Field(4, ge=1)
@@ -67,6 +72,12 @@ class ActionModelConfig(BaseModel):
     sigreg_directions: int = Field(256, ge=1)
     rollout: int = Field(4, ge=1, description="model steps of open-loop prediction in the loss")
     head_width: int = 256
+
+    @model_validator(mode="after")
+    def _conv_needs_grid(self) -> ActionModelConfig:
+        if self.predictor == "conv" and self.embedding != "grid":
+            raise ValueError("predictor: conv works on a grid embedding (embedding: grid)")
+        return self
 
     @property
     def fps(self) -> float:
@@ -130,6 +141,58 @@ class AdaLNBlock(nn.Module):
         width = h.shape[-1]
         value = F.linear(h, self.attention.in_proj_weight[2 * width :], self.attention.in_proj_bias[2 * width :])
         return self.attention.out_proj(value)
+
+
+class ConvAdaBlock(nn.Module):
+    """A residual conv block (GroupNorm, GELU, 3x3 conv, twice) whose norms the condition shifts, scales and gates."""
+
+    def __init__(self, width: int, condition: int):
+        super().__init__()
+        self.norm1, self.norm2 = (
+            nn.GroupNorm(min(8, width), width, affine=False),
+            nn.GroupNorm(min(8, width), width, affine=False),
+        )
+        self.conv1, self.conv2 = nn.Conv2d(width, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1)
+        self.modulation = nn.Sequential(nn.SiLU(), nn.Linear(condition, 5 * width))
+        nn.init.zeros_(self.modulation[1].weight)
+        nn.init.zeros_(self.modulation[1].bias)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        shift1, scale1, shift2, scale2, gate = (part[:, :, None, None] for part in self.modulation(condition).chunk(5, dim=-1))
+        h = self.conv1(F.gelu(self.norm1(x) * (1 + scale1) + shift1))
+        h = self.conv2(F.gelu(self.norm2(h) * (1 + scale2) + shift2))
+        return x + gate * h
+
+
+class ConvActionPredictor(nn.Module):
+    """(B, h, C*g*g) grid embeddings and (B, h, A) action chunks -> (B, 1, C*g*g): the grid after the last action.
+
+    The h grids are stacked as channels with two coordinate channels; the last action conditions every block.
+    The output is a change added to the last grid, zero at initialisation.
+    """
+
+    def __init__(self, config: ActionModelConfig):
+        super().__init__()
+        width, channels = config.predictor_width, config.latent_dim
+        self.grid, self.channels, self.history = config.grid, channels, config.history
+        self.stem = nn.Conv2d(channels * config.history + 2, width, 1)
+        self.action = nn.Sequential(nn.Linear(config.chunk_dim, width), nn.SiLU(), nn.Linear(width, width))
+        self.blocks = nn.ModuleList(ConvAdaBlock(width, width) for _ in range(config.predictor_depth))
+        self.head = nn.Sequential(nn.GroupNorm(min(8, width), width), nn.GELU(), nn.Conv2d(width, channels, 1))
+        nn.init.zeros_(self.head[-1].weight)
+        nn.init.zeros_(self.head[-1].bias)
+
+    def forward(self, embeddings: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        batch, steps = embeddings.shape[:2]
+        grids = embeddings.reshape(batch, steps, self.channels, self.grid, self.grid)
+        if steps < self.history:  # fewer pictures than the model sees: the missing ones repeat the first
+            grids = torch.cat([grids[:, :1].expand(-1, self.history - steps, -1, -1, -1), grids], dim=1)
+        stacked = grids[:, -self.history :].reshape(batch, -1, self.grid, self.grid)
+        x = self.stem(torch.cat([stacked, coordinates(stacked, self.grid, self.grid)], dim=1))
+        condition = self.action(actions[:, -1])
+        for block in self.blocks:
+            x = block(x, condition)
+        return (grids[:, -1] + self.head(x)).reshape(batch, 1, -1)
 
 
 class ActionPredictor(nn.Module):
@@ -200,7 +263,7 @@ class ActionWorldModel(nn.Module):
             self.projector = nn.Sequential(
                 nn.Flatten(), nn.Linear(flat, wide), nn.BatchNorm1d(wide), nn.GELU(), nn.Linear(wide, dim), nn.BatchNorm1d(dim)
             )
-        self.predictor = ActionPredictor(config)
+        self.predictor = ConvActionPredictor(config) if config.predictor == "conv" else ActionPredictor(config)
         self.decoder = PixelDecoder(config) if config.kind == "action_pixel" else None
         head = config.head_width
         self.probe = nn.Sequential(nn.Linear(dim, head), nn.GELU(), nn.Linear(head, config.probe_dim))
@@ -308,8 +371,10 @@ class ActionWorldModel(nn.Module):
 
     def _regularizer(self, flat: torch.Tensor, metrics: dict[str, float]) -> torch.Tensor:
         config = self.config
-        if config.embedding == "grid":  # each cell's channels are one sample, as the watching JEPA regularises its grid
-            flat = flat.reshape(len(flat), config.latent_dim, -1).transpose(1, 2).reshape(-1, config.latent_dim)
+        if config.embedding == "grid":
+            variance, covariance = grid_vicreg_terms(flat.reshape(len(flat), config.latent_dim, -1))
+            metrics |= {"variance_loss": variance.item(), "covariance_loss": covariance.item()}
+            return config.variance_weight * variance + config.covariance_weight * covariance
         if config.regularizer == "sigreg":
             term = sigreg(flat, config.sigreg_directions)
             metrics["sigreg_loss"] = term.item()
@@ -317,6 +382,25 @@ class ActionWorldModel(nn.Module):
         variance, covariance = vicreg_terms(flat)
         metrics |= {"variance_loss": variance.item(), "covariance_loss": covariance.item()}
         return config.variance_weight * variance + config.covariance_weight * covariance
+
+
+def grid_vicreg_terms(grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """VICReg's variance and covariance terms for (N, C, cells) grids of embeddings, across pictures only.
+
+    Pooling the cells as samples, as a single vector's terms would, lets a grid satisfy them with a pattern that
+    varies over the cells and never over pictures (measured: the prediction loss fell to 1e-4 and the probe read
+    nothing). So each (channel, cell) is centred over the pictures first; a channel's variance is the mean over
+    cells of its variance across pictures (hinged at a standard deviation of 1, so a cell that is always floor may
+    stay still while one where things move carries it); the covariance is between channels, over pictures and cells.
+    """
+    count, channels, cells = grid.shape
+    centred = grid - grid.mean(dim=0, keepdim=True)
+    spread = torch.sqrt(centred.pow(2).sum(dim=0).mean(dim=1) / max(count - 1, 1) + 1e-4)  # (C,)
+    variance = F.relu(1.0 - spread).mean()
+    pooled = centred.transpose(1, 2).reshape(-1, channels)
+    cov = pooled.T @ pooled / max(count - 1, 1) / cells
+    off_diagonal = cov - torch.diag(torch.diag(cov))
+    return variance, off_diagonal.pow(2).sum() / channels
 
 
 def sigreg(embeddings: torch.Tensor, directions: int = 256, knots: int = 17) -> torch.Tensor:

@@ -18,6 +18,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from physlab.control.cost import Energy
+from physlab.control.model import ACTION_DIM
 
 EnergyFunction = Callable[[torch.Tensor], Energy]
 
@@ -37,6 +38,10 @@ class PlannerSettings(BaseModel):
     restarts: int = Field(16, ge=1, description="grad: plans descended at once")
     learning_rate: float = Field(0.3, gt=0, description="grad: Adam's step size on the plan's pre-tanh values")
     replan_every: int = Field(1, ge=1, description="model steps executed between plans (MPC)")
+    # Frame-skip as action repeat: one velocity per model step, held through its frame_skip env steps, so the search
+    # is over horizon x 2 numbers (10) instead of horizon x frame_skip x 2 (50), and every plan is the kind of
+    # motion the offline data holds (headings held a while), not jitter the model never saw.
+    hold: bool = True
 
 
 @dataclass
@@ -55,11 +60,27 @@ class Plan:
 
 
 def plan(
-    energy: EnergyFunction, settings: PlannerSettings, action_dim: int, generator: torch.Generator, warm: np.ndarray | None = None
+    energy: EnergyFunction, settings: PlannerSettings, chunk_dim: int, generator: torch.Generator, warm: np.ndarray | None = None
 ) -> Plan:
-    """The plan of least energy the chosen method finds, starting from `warm` (H, A) if given."""
+    """The plan (H, chunk_dim) of least energy the chosen method finds, starting from `warm` (H, chunk_dim) if given.
+
+    A model step's action is a chunk of `chunk_dim` numbers: frame_skip velocity commands of 2. With
+    `settings.hold` the search is over one velocity per step, repeated through the chunk.
+    """
     search = cem if settings.method == "cem" else gradient
-    return search(energy, settings, action_dim, generator, warm)
+    if not settings.hold:
+        return search(energy, settings, chunk_dim, generator, warm)
+    repeats = chunk_dim // ACTION_DIM
+    held_warm = None if warm is None else warm.reshape(len(warm), repeats, ACTION_DIM).mean(axis=1)
+    found = search(lambda velocities: energy(_held(velocities, repeats)), settings, ACTION_DIM, generator, held_warm)
+    found.actions = _held(torch.from_numpy(found.actions), repeats).numpy()
+    found.candidates = _held(torch.from_numpy(found.candidates), repeats).numpy()
+    return found
+
+
+def _held(velocities: torch.Tensor, repeats: int) -> torch.Tensor:
+    """(..., H, 2) one velocity per model step -> (..., H, 2 * repeats) chunks that hold it."""
+    return velocities.repeat_interleave(repeats, dim=-2).reshape(*velocities.shape[:-1], repeats * ACTION_DIM)
 
 
 @torch.no_grad()

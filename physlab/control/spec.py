@@ -100,10 +100,10 @@ class PushObject(_Strict):
 
 
 class PushTask(_Strict):
-    """A start drawn at random; the goal is where a noisy scripted push from it ends (so it is reachable)."""
+    """Start and goal `goal_steps` apart on a noisy scripted pushing trajectory (so the goal is reachable)."""
 
     steps: int = Field(50, ge=1, description="env steps the agent has (the step budget)")
-    goal_steps: int = Field(25, ge=1, description="env steps of the scripted push that makes the goal")
+    goal_steps: int = Field(25, ge=1, description="env steps between start and goal on the scripted trajectory")
     min_displacement: float = Field(0.06, ge=0, description="the goal moves the object at least this far")
     position_tolerance: float = Field(0.05, gt=0, description="success: the object's centre this close to the goal's")
     angle_tolerance: float = Field(20.0, gt=0, description="and its heading within this many degrees (modulo symmetry)")
