@@ -103,6 +103,8 @@ def draw_task(spec: TwoRooms | Push, world: ControlWorld, seed: int) -> Task:
         room = int(rng.integers(2))
         return Task(_room_point(spec, rng, room), _room_point(spec, rng, 1 - room), seed)
     span = spec.task.goal_steps
+    if spec.task.start == "behind":
+        return _push_task(spec, world, rng, seed)
     for _ in range(100):
         world.reset(random_state(spec, rng))
         _, _, states = run_policy(world, _pusher(spec, rng), 2 * span, render=False)
@@ -113,6 +115,27 @@ def draw_task(spec: TwoRooms | Push, world: ControlWorld, seed: int) -> Task:
         if len(starts):
             t = int(starts[rng.integers(len(starts))])
             return Task(states[t], states[t + span], seed)
+    raise RuntimeError(f"no push task found for seed {seed}")  # not reached with the bundled world
+
+
+def _push_task(spec: Push, world: ControlWorld, rng: np.random.Generator, seed: int) -> Task:
+    """The object anywhere in the start region, the pusher just behind it; the goal is where a noisy scripted push of
+    `goal_steps` from there, towards a random point of the table's middle, leaves both."""
+    reach = spec.object.size / 2 + spec.agent.radius
+    region = spec.half_size * spec.task.start_region
+    for _ in range(100):
+        thing = np.array([*rng.uniform(-region, region, 2), rng.uniform(-np.pi, np.pi)])
+        aim = rng.uniform(-1, 1, 2) * spec.half_size * 0.6
+        towards = aim - thing[:2]
+        angle = np.arctan2(towards[1], towards[0]) + rng.normal(0, 0.3)
+        direction = np.array([np.cos(angle), np.sin(angle)])
+        start = np.concatenate([thing[:2] - direction * (reach + 0.02), thing])
+        world.reset(start)
+        _, _, states = run_policy(world, _pusher(spec, rng, push=(direction, aim)), spec.task.goal_steps, render=False)
+        goal = states[-1].astype(np.float64)
+        moved = np.linalg.norm(goal[2:4] - start[2:4])
+        if moved >= spec.task.min_displacement and np.all(np.abs(goal[2:4]) < spec.half_size - spec.object.size / 2):
+            return Task(start, goal, seed)
     raise RuntimeError(f"no push task found for seed {seed}")  # not reached with the bundled world
 
 
@@ -156,9 +179,17 @@ def _room_walker(spec: TwoRooms, rng: np.random.Generator) -> Policy:
     return act
 
 
-def _pusher(spec: Push, rng: np.random.Generator, first_push_only: bool = False) -> Policy:
-    """Go behind the object (seen from a random push direction), then push along that direction a while."""
+def _pusher(
+    spec: Push, rng: np.random.Generator, first_push_only: bool = False, push: tuple[np.ndarray, np.ndarray] | None = None
+) -> Policy:
+    """Go behind the object (seen from a random push direction), then push along that direction a while.
+
+    `push` (direction, aim point): start already pushing that way, towards that point, with nothing after.
+    """
     plan: dict = {"phase": "choose"}
+    if push is not None:
+        plan.update(phase="push", direction=push[0], aim=push[1], left=10**6, speed=rng.uniform(0.5, 1.0))
+        first_push_only = True
     reach = spec.object.size / 2 + spec.agent.radius
 
     def act(state: np.ndarray) -> np.ndarray:

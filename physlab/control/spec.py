@@ -103,6 +103,10 @@ class PushTask(_Strict):
     """Start and goal `goal_steps` apart on a noisy scripted pushing trajectory (so the goal is reachable)."""
 
     steps: int = Field(50, ge=1, description="env steps the agent has (the step budget)")
+    # "behind": the pusher starts just behind the object and the goal is where a scripted push of goal_steps leaves
+    # them; "trajectory": start and goal goal_steps apart anywhere on a scripted trajectory, approaches included, as
+    # DINO-WM and LeWorldModel draw Push-T's pairs (harder: the planner must also find its way around the object).
+    start: Literal["behind", "trajectory"] = "behind"
     goal_steps: int = Field(25, ge=1, description="env steps between start and goal on the scripted trajectory")
     min_displacement: float = Field(0.06, ge=0, description="the goal moves the object at least this far")
     position_tolerance: float = Field(0.05, gt=0, description="success: the object's centre this close to the goal's")
