@@ -154,3 +154,24 @@ def test_distributed_training_of_the_action_model_on_two_processes(episode_data,
     assert result.returncode == 0, result.stderr[-2000:]
     assert '"processes": 2' in (out / "config.json").read_text()
     assert load_action_model(out).config.kind == "action_jepa"
+
+
+def test_a_grid_embedding_with_the_conv_predictor(episode_data):  # noqa: F811
+    model = _model(embedding="grid", predictor="conv", predictor_width=8).train()
+    assert model.config.embedding_size == 4 * 8 * 8  # the tiny encoder's 4 channels on the 8x8 grid
+    loss, metrics = model(*sample_sequences(load_episodes(episode_data), model.config, 4, seed=0, step=2, rank=0))
+    loss.backward()
+    assert torch.isfinite(loss) and "variance_loss" in metrics
+    model.eval()
+    embeddings = model.encode(torch.rand(3, 3, 64, 64))[:, None]
+    assert torch.equal(model.predictor(embeddings, torch.rand(3, 1, 10)), embeddings)  # zero-initialised change
+    with pytest.raises(PhyslabError, match="predictor: conv works on a grid embedding"):
+        model_config_for(load_world("push"), {"predictor": "conv"})
+
+
+def test_grid_terms_see_a_grid_that_never_changes_across_pictures():
+    from physlab.control.model import grid_vicreg_terms
+
+    pattern = torch.randn(1, 4, 64).expand(32, -1, -1)  # varies over cells, never over pictures: collapsed
+    assert grid_vicreg_terms(pattern)[0] > 0.9
+    assert grid_vicreg_terms(torch.randn(32, 4, 64) * 2)[0] == 0

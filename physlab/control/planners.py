@@ -133,7 +133,7 @@ def gradient(
         optimizer.zero_grad()
         scored.total.sum().backward()
         optimizer.step()
-        history.append(float(scored.total.min()))
+        history.append(float(scored.total.detach().min()))
     with torch.no_grad():
         candidates = torch.tanh(raw)
         scored = energy(candidates)
