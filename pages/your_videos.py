@@ -53,7 +53,7 @@ with clips_tab:
                         "clip": curve.name,
                         "surprise (max)": curve.clip_surprise("max"),
                         "surprise (mean)": curve.clip_surprise("mean"),
-                        "peak at (s)": curve.peak_frame() / curve.fps,
+                        "peak at (s)": curve.peak_seconds(),
                     }
                     for curve in curves
                 ]
