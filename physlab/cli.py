@@ -118,6 +118,10 @@ def _common(parser: argparse.ArgumentParser, *, size: int) -> None:
     parser.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--size", type=_even_size, default=size, help=f"frame size in pixels, even (default {size})")
     parser.add_argument("--frames", type=_frames, default=None, help="frames per clip (default: the family's, 48)")
+    parser.add_argument(
+        "--look",
+        help="how clips are filmed: a bundled look (classic, randomized, heldout_...) or a look YAML path (default: classic)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -139,6 +143,7 @@ def _stimuli(args: argparse.Namespace) -> int:
         frames=args.frames,
         workers=args.workers,
         progress=not args.quiet,
+        look=_look(args.look),
     )
     return _summarise(report, "pairs")
 
@@ -156,8 +161,15 @@ def _generate(args: argparse.Namespace) -> int:
         shard=parse_shard(args.shard),
         shard_size=args.shard_size,
         progress=not args.quiet,
+        look=_look(args.look),
     )
     return _summarise(report, "clips")
+
+
+def _look(name: str | None):
+    from physlab.scenes.looks import load_look
+
+    return load_look(name) if name else None
 
 
 def _train(args: argparse.Namespace) -> int:
