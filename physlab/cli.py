@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     families.add_argument("--scenes", help="comma-separated family names or YAML paths (default: all bundled)")
     families.set_defaults(run=_families)
 
+    looks = commands.add_parser("looks", help="list the bundled looks (how scenes are filmed: docs/looks.md)")
+    looks.set_defaults(run=_looks)
+
     stimuli = commands.add_parser("stimuli", help="write a stimulus set of matched possible/impossible pairs")
     stimuli.add_argument("out", help="output folder")
     stimuli.add_argument("--pairs", type=_positive, required=True, help="pairs per family")
@@ -129,6 +132,14 @@ def _families(args: argparse.Namespace) -> int:
     for family in load_families(args.scenes):
         violations = ", ".join(v.name for v in family.violations) or "(none: training only)"
         print(f"{family.name:20s} {family.concept:12s} {violations}")
+    return 0
+
+
+def _looks(args: argparse.Namespace) -> int:
+    from physlab.scenes.looks import load_look, look_names
+
+    for name in look_names():
+        print(f"{name:24s} {load_look(name).description}")
     return 0
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from physlab.errors import PhyslabError
 from physlab.files import read_validated_yaml
@@ -75,7 +75,22 @@ class Bands(_Strict):
     bands: list[Range] = Field(min_length=1)
 
 
-Scalar = Union[float, Range, ScalarChoice, Bands]
+def _scalar_kind(value: Any) -> str:
+    """Which form a scalar takes, so a mistake is reported against that form alone."""
+    if isinstance(value, dict):
+        return "Bands" if "bands" in value else "ScalarChoice"
+    return "Range" if isinstance(value, (list, tuple)) else "Fixed"
+
+
+Scalar = Annotated[
+    Union[
+        Annotated[float, Tag("Fixed")],
+        Annotated[Range, Tag("Range")],
+        Annotated[ScalarChoice, Tag("ScalarChoice")],
+        Annotated[Bands, Tag("Bands")],
+    ],
+    Discriminator(_scalar_kind),
+]
 
 
 def _unit(value: float) -> float:
@@ -310,8 +325,12 @@ def load_look_file(path: str | Path) -> Look:
     return read_validated_yaml(Path(path), "a look", Look, hidden=_is_tag, unknown=_unknown_field)
 
 
+_TAGS = ("float", "int", "str", "bool", "Fixed", "Range", "ScalarChoice", "Bands", "Palette")
+
+
 def _is_tag(part: str) -> bool:
-    return part in ("float", "int", "str", "bool", "ScalarChoice", "Bands", "Palette") or "[" in part or "-" in part
+    """pydantic's names for the branches of a union, not the user's fields."""
+    return part in _TAGS or "[" in part or "-" in part
 
 
 def _unknown_field(loc: tuple) -> str:
