@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     families.add_argument("--scenes", help="comma-separated family names or YAML paths (default: all bundled)")
     families.set_defaults(run=_families)
 
+    looks = commands.add_parser("looks", help="list the bundled looks (how scenes are filmed: docs/looks.md)")
+    looks.set_defaults(run=_looks)
+
     stimuli = commands.add_parser("stimuli", help="write a stimulus set of matched possible/impossible pairs")
     stimuli.add_argument("out", help="output folder")
     stimuli.add_argument("--pairs", type=_positive, required=True, help="pairs per family")
@@ -124,6 +127,10 @@ def _common(parser: argparse.ArgumentParser, *, size: int) -> None:
     parser.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--size", type=_even_size, default=size, help=f"frame size in pixels, even (default {size})")
     parser.add_argument("--frames", type=_frames, default=None, help="frames per clip (default: the family's, 48)")
+    parser.add_argument(
+        "--look",
+        help="how clips are filmed: a bundled look (classic, randomized, heldout_...) or a look YAML path (default: classic)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -131,6 +138,14 @@ def _families(args: argparse.Namespace) -> int:
     for family in load_families(args.scenes):
         violations = ", ".join(v.name for v in family.violations) or "(none: training only)"
         print(f"{family.name:20s} {family.concept:12s} {violations}")
+    return 0
+
+
+def _looks(args: argparse.Namespace) -> int:
+    from physlab.scenes.looks import load_look, look_names
+
+    for name in look_names():
+        print(f"{name:24s} {load_look(name).description}")
     return 0
 
 
@@ -145,6 +160,7 @@ def _stimuli(args: argparse.Namespace) -> int:
         frames=args.frames,
         workers=args.workers,
         progress=not args.quiet,
+        look=_look(args.look),
     )
     return _summarise(report, "pairs")
 
@@ -162,8 +178,15 @@ def _generate(args: argparse.Namespace) -> int:
         shard=parse_shard(args.shard),
         shard_size=args.shard_size,
         progress=not args.quiet,
+        look=_look(args.look),
     )
     return _summarise(report, "clips")
+
+
+def _look(name: str | None):
+    from physlab.scenes.looks import load_look
+
+    return load_look(name) if name else None
 
 
 def _train(args: argparse.Namespace) -> int:
