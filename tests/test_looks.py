@@ -154,3 +154,13 @@ def test_portrait_keeps_the_fov_across_its_width():
 def test_a_look_without_changes_is_no_look():
     assert effective_look(Look(name="mine")) is None
     assert effective_look(Look(name="mine", video={"fps": 30})) is not None
+
+
+def test_a_look_travels_to_worker_processes():
+    import pickle
+
+    from physlab.scenes.looks import load_look
+
+    for name in ("randomized", "heldout_photoroom"):
+        look = load_look(name)
+        assert pickle.loads(pickle.dumps(look)) == look

@@ -266,6 +266,14 @@ class Look(_Strict):
         """A short hash of everything the look draws from, so a folder notices a changed look file."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
 
+    def __reduce__(self):
+        # Worker processes get a look by value: pydantic's generic Choice[...] classes do not pickle by name.
+        return (_look_from_data, (self.model_dump(mode="json"), self.source))
+
+
+def _look_from_data(data: dict, source: str) -> Look:
+    return Look.model_validate({**data, "source": source})
+
 
 def _ends(spec: Any) -> list[float]:
     if isinstance(spec, ScalarChoice):
