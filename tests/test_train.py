@@ -66,6 +66,7 @@ def test_resume_without_a_run_or_data_is_one_line(tmp_path, capsys):
 
 def test_a_run_killed_before_its_first_step_checkpoint_resumes_from_its_timed_one(tiny_data, tmp_path, monkeypatch):
     """Checkpoints by time (here: after every step) as well as by steps; resuming from one is bit-exact."""
+    monkeypatch.setattr(physlab.train.loop, "CHECKPOINT_SHARE", float("inf"))  # no stretching for the checkpoints' cost
     config = load_train_config(preset="tiny").model_copy(update={"steps": 6, "threads": 1, "checkpoint_every": 1000})
     straight = train(tiny_data, tmp_path / "straight", config, progress=False)
     real_batch = physlab.train.loop.sample_batch
