@@ -7,7 +7,7 @@ The pairs come from physlab's own families with seeds far from any training clip
 is written once under benchmarks/data/ and reused. `--foreign` makes the pairs look unlike
 the training data (30 fps instead of 24, saturated floors, muted walls, wider and farther
 cameras, other sizes), and `--set DIR` scores a set made by someone else (any folder in the
-DESIGN.md contract).
+docs/design.md contract).
 """
 
 from __future__ import annotations
