@@ -10,8 +10,10 @@ from dashboard.cache import TWIN_COLORS
 from physlab.lab.units import SurpriseScale
 
 _TWINS = alt.Scale(domain=list(TWIN_COLORS), range=list(TWIN_COLORS.values()))
-# Distinct colours for up to ten clips or models (Tableau 10 has two blues close together; this has one).
+# Distinct colours for up to ten clips, one blue only.
 DISTINCT = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# Models get colours apart from the twins' blue and red, which mean possible and impossible on every page.
+MODEL_COLORS = ["#3f3f3f", "#9467bd", "#2ca02c", "#bcbd22", "#8c564b"]
 
 
 def curve_table(curves: dict[str, tuple[np.ndarray, np.ndarray]], fps: float) -> pd.DataFrame:
@@ -125,7 +127,7 @@ def accuracy_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Pairwise accuracy per concept and model with its 95% interval, chance at 0.5, "overall" last."""
     order = [c for c in table["concept"].drop_duplicates() if c != "overall"] + ["overall"]
     x = alt.X("concept:N", title=None, sort=order, axis=alt.Axis(labelAngle=-30))
-    colour = alt.Color("model:N", scale=alt.Scale(range=DISTINCT), legend=alt.Legend(orient="top", title=None))
+    colour = alt.Color("model:N", scale=alt.Scale(range=MODEL_COLORS), legend=alt.Legend(orient="top", title=None))
     bars = (
         alt.Chart(table)
         .mark_bar()
