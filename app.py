@@ -18,5 +18,5 @@ navigation = st.navigation(
         st.Page("pages/families.py", title="Scene families", icon=":material/category:"),
     ]
 )
-st.sidebar.caption("physlab: surprise as prediction error in a world model's representation space.")
+st.sidebar.caption("physlab: an intuitive-physics lab. A world model's surprise is how badly it predicted what it saw.")
 navigation.run()
