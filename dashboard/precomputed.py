@@ -33,7 +33,7 @@ LAB_SIZE = 128  # the Surprise lab's frame size
 # Pairs as benchmarks/bench_models.py makes them (`--pairs 10 --size 64` scores the same sets, made under its data/).
 COMPARISON_PAIRS, COMPARISON_SEED, COMPARISON_SIZE = 10, 100_000, 64
 LOOKS = {"training": "pairs", "foreign": "foreign"}  # look -> bench_models' folder prefix
-COMPARISON_COLUMNS = ["look", "model", "family", "pair", "label", "concept", "violation", "surprise", "peak_delay_s"]
+COMPARISON_COLUMNS = ["look", "model", "family", "clip", "pair", "label", "concept", "violation", "surprise", "peak_delay_s"]
 
 
 def read_showcase(path: Path = SHOWCASE) -> dict:

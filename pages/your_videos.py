@@ -86,7 +86,7 @@ with clips_tab:
                         "clip": curve.name,
                         "peak surprise": curve.clip_surprise("max"),
                         "mean surprise": curve.clip_surprise("mean"),
-                        "peak at (s)": curve.peak_frame() / curve.fps,
+                        "peak at (s)": curve.peak_seconds(),
                     }
                     for curve in curves
                 ]

@@ -12,9 +12,11 @@ The Python API:
     physlab.set_visibility("set/")                    # does the JEPA's representation see each violation?
 """
 
+from physlab import _moved
 from physlab._quiet import import_pybullet_quietly
 
 import_pybullet_quietly()
+_moved.install()
 
 from physlab.data.shards import iter_training_clips, read_shard, write_training_set
 from physlab.data.stimuli import write_stimuli

@@ -1,8 +1,9 @@
 """Stimulus sets: matched possible/impossible pairs on disk, in the DESIGN.md contract.
 
 Layout: `manifest.csv` (clip, pair, label, concept, family, seed, onset_frame, ...),
-`clips/*.mp4` (H.264), `meta/*.json` (parameters, onset, visible pixels per frame) and
-`masks/*.npz` (per-object segmentation). A pair is complete when `pairs/<pair>.json` exists;
+`clips/*.mp4` (H.264; with a look, its codec and container: .gif, .avi or .mp4, at its size
+and frame rate), `meta/*.json` (parameters, onset, visible pixels per frame, the concrete look)
+and `masks/*.npz` (per-object segmentation). A pair is complete when `pairs/<pair>.json` exists;
 it is written last, so a killed run, run again, redoes only unfinished pairs.
 """
 
@@ -14,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from physlab.data.codecs import write_clip
 from physlab.data.parallel import run_batches
 from physlab.data.settings import claim_settings
-from physlab.data.video import write_mp4
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv, write_json
 from physlab.scenes.clips import Clip, make_pair, pybullet_client
+from physlab.scenes.looks import Look, effective_look, look_settings
 from physlab.scenes.spec import Family
 
 MANIFEST_COLUMNS = ["clip", "pair", "label", "concept", "family", "seed", "onset_frame", "violation", "frames", "fps"]
@@ -43,6 +45,7 @@ class _PairJob:
     out: Path
     size: int
     frames: int | None
+    look: Look | None = None
 
 
 def pair_id(family: str, seed: int) -> str:
@@ -59,12 +62,17 @@ def write_stimuli(
     frames: int | None = None,
     workers: int = 1,
     progress: bool = True,
+    look: Look | str | None = None,
 ) -> SetReport:
-    """Write `pairs` pairs of each family (seeds `seed`, `seed`+1, ...) to `out`."""
+    """Write `pairs` pairs of each family (seeds `seed`, `seed`+1, ...) to `out`.
+
+    `look`: a Look, a bundled look's name or a look file; clips are then stored in its codec, size and frame rate.
+    """
     out = Path(out)
+    look = effective_look(look)
     with exclusive_folder(out):
         clean_partial_files(out)
-        claim_settings(out, "stimuli.json", {"size": size, "frames": frames})
+        claim_settings(out, "stimuli.json", {"size": size, "frames": frames, **look_settings(look)})
         report = SetReport(manifest=out / "manifest.csv")
         todo: dict[str, list[int]] = {}
         for family in families:
@@ -73,7 +81,7 @@ def write_stimuli(
             report.reused += len(seeds) - len(missing)
             todo[family.name] = missing
         jobs = [
-            _PairJob(family, tuple(todo[family.name][i : i + PAIRS_PER_TASK]), out, size, frames)
+            _PairJob(family, tuple(todo[family.name][i : i + PAIRS_PER_TASK]), out, size, frames, look)
             for family in families
             for i in range(0, len(todo[family.name]), PAIRS_PER_TASK)
         ]
@@ -97,7 +105,7 @@ def _write_pairs(job: _PairJob) -> tuple[int, list[str]]:
     with pybullet_client() as client:
         for seed in job.seeds:
             try:
-                pair = make_pair(job.family, seed, size=job.size, frames=job.frames, client=client)
+                pair = make_pair(job.family, seed, size=job.size, frames=job.frames, client=client, look=job.look)
             except PhyslabError as err:
                 errors.append(str(err))
                 continue
@@ -110,12 +118,13 @@ def _write_pairs(job: _PairJob) -> tuple[int, list[str]]:
 
 def _write_clip(out: Path, pair: str, clip: Clip) -> dict:
     stem = f"{pair}_{clip.label}"
-    write_mp4(out / "clips" / f"{stem}.mp4", clip.frames, clip.fps)
+    suffix = clip.look.suffix if clip.look else ".mp4"
+    write_clip(out / "clips" / f"{stem}{suffix}", clip.frames, clip.fps, clip.look)
     with atomic_path(out / "masks" / f"{stem}.npz") as temp:
         np.savez_compressed(temp, masks=clip.masks, objects=np.array(clip.objects))
     write_json(out / "meta" / f"{stem}.json", clip.metadata())
     return {
-        "clip": f"clips/{stem}.mp4",
+        "clip": f"clips/{stem}{suffix}",
         "pair": pair,
         "label": clip.label,
         "concept": clip.scene.concept,

@@ -13,7 +13,6 @@ kept in `evaluations/`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -34,9 +33,12 @@ from physlab.model import load_model
 from physlab.model.checkpoint import model_file
 from physlab.scenes.families import load_families
 from physlab.voe.metrics import interval_columns
-from physlab.voe.surprise import SurpriseCurve, evaluate
+from physlab.voe.surprise import DEFAULT_POOL, POOLS, SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
+# Bumped when evaluate's scoring changes, so that kept evaluations made the old way are redone:
+# 2 = real timestamps, min_context, every possible x impossible comparison, ties count as misses.
+EVALUATION_VERSION = 2
 PLOTS = ("accuracy_by_concept", "auroc_by_concept", "aligned_curves", "timing", "development")
 Progress = Callable[[str, float], None]
 
@@ -113,7 +115,7 @@ class Experiment(_Strict):
     models: list[ModelSpec] = Field(min_length=1)
     measures: list[Literal[MEASURES]] = list(MEASURES)  # type: ignore[valid-type]
     plots: list[Literal[PLOTS]] = ["accuracy_by_concept"]  # type: ignore[valid-type]
-    pool: Literal["max", "mean"] = "max"
+    pool: Literal[POOLS] = DEFAULT_POOL  # type: ignore[valid-type]
     threshold: float = Field(0.8, gt=0, le=1, description="accuracy at which a concept counts as acquired")
     source: str = Field("", exclude=True)
 
@@ -285,25 +287,27 @@ def _evaluation(
     path = model_file(checkpoint["path"])  # a bundled name stands for its file, which an update replaces
     stamp = _file_digest(path) if path is not None and path.exists() else ""
     manifest = (folder / "manifest.csv").read_bytes().decode(errors="replace")
-    digest = _digest([str(path), stamp, manifest, pool])  # a changed model, set or pooling is a new evaluation
+    # A changed model, set, pooling or way of scoring (EVALUATION_VERSION) is a new evaluation.
+    digest = _digest([str(path), stamp, manifest, pool, EVALUATION_VERSION])
     name = f"{checkpoint['model']}__{checkpoint['checkpoint'].replace(' ', '_')}__{label}__{digest}.json"
     cache = out / "evaluations" / name
     if cache.exists():
         saved = json.loads(cache.read_text())
         return saved["summary"], saved["clips"]
-    with open(folder / "manifest.csv", newline="") as handle:
-        total = sum(1 for _ in csv.DictReader(handle))  # evaluate says what is wrong with the manifest, if anything
     what = f"scoring {label} ({checkpoint['model']} {checkpoint['checkpoint']})"
-    scored = [0]
-    with tqdm(total=total, desc=what, unit="clip", disable=not progress, dynamic_ncols=True) as bar:
+    counts = {"scored": 0, "total": 0}
+    with tqdm(desc=what, unit="clip", disable=not progress, dynamic_ncols=True) as bar:
+
+        def read(done: int, total: int) -> None:  # clips are all read before any is scored
+            counts["total"] = bar.total = total
 
         def counted(clips: int) -> None:
             bar.update(clips)
-            scored[0] += clips
+            counts["scored"] += clips
             if on_clips is not None:
-                on_clips(scored[0], total)
+                on_clips(counts["scored"], counts["total"])
 
-        result = evaluate(folder, CountingModel(load_model(checkpoint["path"]), counted), pool=pool)
+        result = evaluate(folder, CountingModel(load_model(checkpoint["path"]), counted), pool=pool, on_clip=read)
     rows = [{**row, "curve": _curve_values(result.curves[row["clip"]])} for row in result.clips]
     write_json(cache, {"summary": result.summary, "clips": rows})
     return result.summary, rows
@@ -329,7 +333,8 @@ def _digest(value: Any) -> str:
 
 def _curve_values(curve: SurpriseCurve) -> dict:
     values = [None if np.isnan(v) else float(v) for v in curve.values]
-    return {"frames": curve.frames.tolist(), "values": values, "fps": curve.fps}
+    times = None if curve.source_times is None else curve.source_times.tolist()
+    return {"frames": curve.frames.tolist(), "values": values, "fps": curve.fps, "source_times": times}
 
 
 def _write_results(experiment: Experiment, out: Path, results: list[dict], clip_rows: list[dict], errors: list[str]) -> dict:
@@ -412,7 +417,14 @@ def _key(result: dict) -> str:
 
 def _curve(row: dict) -> SurpriseCurve:
     values = np.array([np.nan if v is None else v for v in row["curve"]["values"]], dtype=float)
-    return SurpriseCurve(row["clip"], values, np.array(row["curve"]["frames"]), row["curve"]["fps"])
+    times = row["curve"].get("source_times")
+    return SurpriseCurve(
+        row["clip"],
+        values,
+        np.array(row["curve"]["frames"]),
+        row["curve"]["fps"],
+        source_times=None if times is None else np.array(times),
+    )
 
 
 def _final_results(results: list[dict]) -> list[dict]:

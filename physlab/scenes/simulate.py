@@ -10,9 +10,13 @@ from physlab.scenes.world import PHYSICS_HZ, World, body_aabb
 
 
 def simulate(world: World, frames: int, fps: float) -> Trajectory:
-    """Record `frames` frames at `fps`; frame 0 is the initial state."""
+    """Record `frames` frames at `fps`; frame 0 is the initial state.
+
+    Frame t shows the physics step nearest to time t / fps, so any frame rate keeps real time (a
+    rate that divides the physics rate, like 24 or 30, steps the same number of times per frame).
+    """
     client = world.client
-    substeps = max(1, round(PHYSICS_HZ / fps))
+    stepped = 0
     names = list(world.bodies)
     name_of = {body: name for name, body in world.bodies.items()}
     positions = np.zeros((len(names), frames, 3))
@@ -21,9 +25,10 @@ def simulate(world: World, frames: int, fps: float) -> Trajectory:
     bounds = np.zeros((len(names), frames, 2, 3))
     contacts: list[frozenset[frozenset[str]]] = []
     for t in range(frames):
-        if t:
-            for _ in range(substeps):
-                p.stepSimulation(physicsClientId=client)
+        target = max(stepped + (1 if t else 0), round(t * PHYSICS_HZ / fps))
+        for _ in range(target - stepped):
+            p.stepSimulation(physicsClientId=client)
+        stepped = target
         for i, name in enumerate(names):
             body = world.bodies[name]
             position, orientation = p.getBasePositionAndOrientation(body, physicsClientId=client)

@@ -28,6 +28,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from physlab.data.shards import read_shard, shard_files
+from physlab.data.video import frames_at_times
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
@@ -73,25 +74,35 @@ class Clips:
 def load_clips(
     data: str | Path, image_size: int, fps: float, reappearance_grid: int | None = None, progress: bool = True
 ) -> Clips:
-    """Every clip of a training folder, resized and resampled once, kept as uint8.
+    """Every clip of a training folder, resampled by time to the model's `fps` and resized once, kept as uint8.
 
-    `reappearance_grid`: also where hidden objects come back into view, on a grid this many cells a side.
+    Each clip keeps the frame on screen at each model time (`frames_at_times`, from the clip's own
+    `fps` and `frames` in its meta), so clips of any frame rate that share a duration become the
+    same number of model frames; clips of different durations are all cut to the shortest.
+    `reappearance_grid`: also where hidden objects come back into view (from the masks, resampled alike),
+    on a grid this many cells a side.
     """
     parts, maps = [], []
     for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False, disable=not progress):
         shard = read_shard(path)
-        stride = max(1, round(shard.meta[0]["fps"] / fps))
-        frames = torch.from_numpy(shard.frames[:, ::stride])
+        picks = [
+            frames_at_times(np.arange(count) / rate, count / rate, fps)
+            for count, rate in ((meta.get("frames", shard.frames.shape[1]), meta["fps"]) for meta in shard.meta)
+        ]
+        steps = min(len(pick) for pick in picks)
+        rows, index = np.arange(len(picks))[:, None], np.stack([pick[:steps] for pick in picks])
+        frames = torch.from_numpy(shard.frames[rows, index])
         if frames.shape[2] != image_size:
             n, t = frames.shape[:2]
             resized = F.interpolate(frames.flatten(0, 1).permute(0, 3, 1, 2).float(), size=image_size, mode="area")
             frames = resized.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(n, t, image_size, image_size, 3)
         parts.append(frames)
         if reappearance_grid:
-            maps.append(reappearing_cells(shard.masks[:, ::stride], reappearance_grid))
+            maps.append(reappearing_cells(shard.masks[rows, index], reappearance_grid))
     if not parts:
         raise PhyslabError(f"{data}: the manifest lists no shards")
-    return Clips(torch.cat(parts), torch.cat(maps) if maps else None)
+    steps = min(part.shape[1] for part in parts)
+    return Clips(torch.cat([part[:, :steps] for part in parts]), torch.cat([m[:, :steps] for m in maps]) if maps else None)
 
 
 def sample_batch(

@@ -28,7 +28,7 @@ def onset_aligned(
         if row["onset_frame"] is None:
             continue
         curve = curves[row["clip"]]
-        offset = curve.seconds - row["onset_frame"] / curve.fps
+        offset = curve.seconds - curve.source_time(row["onset_frame"])
         keep = ~np.isnan(curve.values)
         if keep.sum() < 2:
             continue
@@ -143,7 +143,7 @@ def plot_curve(curves: list, path: str | Path, onsets: dict[str, int] | None = N
         axis.plot(curve.seconds, curve.values, label=Path(curve.name).name)
         onset = (onsets or {}).get(curve.name)
         if onset is not None:
-            axis.axvline(onset / curve.fps, color="black", linestyle=":", linewidth=1)
+            axis.axvline(curve.source_time(onset), color="black", linestyle=":", linewidth=1)
     axis.set_xlabel("seconds")
     axis.set_ylabel("surprise")
     if len(curves) <= 8:
