@@ -82,10 +82,10 @@ def score_pair(pair: Pair, model: WorldModel) -> tuple[list[SurpriseCurve], Pair
 def model_digest(name: str) -> str:
     """SHA-256 of a model: of its file, or for 'untrained' (which has none) of its seeded weights."""
     path = model_file(name)
-    digest = hashlib.sha256()
     if path is not None:
         with open(path, "rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = hashlib.sha256()
     for tensor in load_model(name).state_dict().values():
         digest.update(tensor.contiguous().numpy().tobytes())
     return digest.hexdigest()
@@ -94,7 +94,7 @@ def model_digest(name: str) -> str:
 @dataclass(frozen=True)
 class _ScanJob:
     family: Family
-    seeds: tuple[int, ...]
+    seed: int
     size: int
     models: tuple[str, ...]
     threads: int
@@ -107,7 +107,7 @@ def scan_pairs(
     the errors of seeds whose scene could not show its violation."""
     models, seeds = tuple(models), tuple(seeds)
     threads = max(1, (torch.get_num_threads() // workers)) if workers > 1 else 0
-    jobs = [_ScanJob(family, (seed,), size, models, threads) for family in families for seed in seeds]
+    jobs = [_ScanJob(family, seed, size, models, threads) for family in families for seed in seeds]  # one pair a task
     found: dict[str, dict[str, dict[int, list[float]]]] = {name: {} for name in models}
     errors: list[str] = []
     for family, seed, scores, error in run_batches(
@@ -127,13 +127,12 @@ def scan_pairs(
 def _scan(job: _ScanJob) -> tuple[str, int, dict[str, PairScore], str]:
     if job.threads:
         torch.set_num_threads(job.threads)
-    seed = job.seeds[0]
     with pybullet_client() as client:
         try:
-            pair = make_pair(job.family, seed, size=job.size, client=client)
+            pair = make_pair(job.family, job.seed, size=job.size, client=client)
         except PhyslabError as err:
-            return job.family.name, seed, {}, str(err)
-    return job.family.name, seed, {name: score_pair(pair, _model(name))[1] for name in job.models}, ""
+            return job.family.name, job.seed, {}, str(err)
+    return job.family.name, job.seed, {name: score_pair(pair, _model(name))[1] for name in job.models}, ""
 
 
 @functools.cache
