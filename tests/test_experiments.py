@@ -126,7 +126,7 @@ def test_an_evaluation_of_a_bundled_name_is_redone_when_its_file_changes(tmp_pat
     (folder / "manifest.csv").write_text("clip,pair,label\n")
     scored = []
 
-    def counting(set_folder, model, pool):
+    def counting(set_folder, model, pool, **options):  # options: the progress callback
         scored.append(model)
         return SimpleNamespace(summary={"pairwise_accuracy": 0.5}, clips=[], curves={})
 
