@@ -63,12 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=_generate)
 
     train = commands.add_parser("train", help="train a world model on possible events (torchrun for several processes)")
-    train.add_argument("--data", required=True, help="training folder made by `physlab generate`")
+    train.add_argument("--data", help="training folder made by `physlab generate` (with --resume: the run's own)")
     train.add_argument("--out", required=True, help="run folder for checkpoints and the metrics log")
     train.add_argument("--config", help="YAML training config (overrides the preset)")
-    train.add_argument("--preset", help=f"named config: {', '.join(PRESETS)}")
-    train.add_argument("--steps", type=_positive, help="override the number of steps")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--preset", help=f"named config: {', '.join(PRESETS)} (default: default; with --resume: the run's own)")
+    train.add_argument("--steps", type=_positive, help="override the number of steps (with --resume: go on to this step)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out with its own config and data")
     train.add_argument("--init", help="start from this model's weights (model file or bundled name): fine-tuning")
     train.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train (default: a GPU when there is one)"
@@ -191,13 +191,35 @@ def _look(name: str | None):
 
 def _train(args: argparse.Namespace) -> int:
     from physlab.model import load_train_config
-    from physlab.train.loop import train
+    from physlab.model.checkpoint import model_info
+    from physlab.model.config import merge_config
+    from physlab.train.loop import read_run, train
 
     overrides = {key: value for key, value in (("steps", args.steps), ("init", args.init)) if value}
-    config = load_train_config(args.config, args.preset or ("default" if args.config is None else None), overrides)
-    model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"{model}: trained for {config.steps} steps")
+    named = args.preset or args.config
+    source = f"preset {args.preset}" if args.preset else args.config
+    run = read_run(args.out) if args.resume else None
+    if run is not None and named is None:  # the run's own config; --steps may take it further
+        config = load_train_config(overrides=merge_config(run.config.model_dump(), overrides))
+        source = run.source
+    else:
+        config = load_train_config(args.config, args.preset or ("default" if args.config is None else None), overrides)
+    data = args.data or (run.data if run else None)
+    if data is None:
+        raise PhyslabError(
+            "train: --data is needed (a folder made by `physlab generate`)" + (" (the run did not record it)" if run else "")
+        )
+    speaks = int(os.environ.get("RANK", "0")) == 0
+    if run is not None and speaks:
+        what = (
+            f"resuming {args.out} at step {run.step} of {config.steps}"
+            if run.step
+            else f"{args.out}: no checkpoint yet, starting again"
+        )
+        print(f"{what} ({source or 'its recorded config'}; data {data})", flush=True)
+    model = train(data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device, source=source)
+    if speaks:
+        print(f"{model}: trained for {model_info(model).get('step', config.steps)} steps")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         # gloo's teardown can abort after a correct run; leave once every rank is done.
         sys.stdout.flush()

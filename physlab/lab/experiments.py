@@ -24,9 +24,12 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from tqdm import tqdm
 
 from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
+from physlab.lab.progress import CountingModel
+from physlab.model import load_model
 from physlab.model.checkpoint import model_file
 from physlab.scenes.families import load_families
 from physlab.voe.metrics import interval_columns
@@ -203,8 +206,13 @@ def run_experiment(
         results, clip_rows = [], []
         jobs = [(c, label, folder) for c in checkpoints for label, folder in sets.items()]
         for done, (checkpoint, label, folder) in enumerate(jobs):
-            report(f"scoring {label} with {checkpoint['model']} {checkpoint['checkpoint']}", 0.3 + 0.6 * done / len(jobs))
-            summary, rows = _evaluation(checkpoint, label, folder, experiment.pool, out)
+            what = f"scoring {label} with {checkpoint['model']} {checkpoint['checkpoint']}"
+            report(what, 0.3 + 0.6 * done / len(jobs))
+
+            def scored(clips: int, total: int, what: str = what, done: int = done) -> None:
+                report(f"{what}: {clips}/{total} clips", 0.3 + 0.6 * (done + clips / max(total, 1)) / len(jobs))
+
+            summary, rows = _evaluation(checkpoint, label, folder, experiment.pool, out, progress, scored)
             results.append(
                 {**{k: checkpoint[k] for k in ("model", "checkpoint", "clips_seen")}, "set": label, "summary": summary}
             )
@@ -265,8 +273,17 @@ def _checkpoints(spec: ModelSpec, out: Path, source: str, progress: bool) -> lis
     return found
 
 
-def _evaluation(checkpoint: dict, label: str, folder: Path, pool: str, out: Path) -> tuple[dict, list[dict]]:
-    """One evaluation, kept on disk so that a run started again skips it."""
+def _evaluation(
+    checkpoint: dict,
+    label: str,
+    folder: Path,
+    pool: str,
+    out: Path,
+    progress: bool = False,
+    on_clips: Callable[[int, int], None] | None = None,
+) -> tuple[dict, list[dict]]:
+    """One evaluation, kept on disk so that a run started again skips it; scoring shows a bar of clips
+    (`progress`) and calls `on_clips(scored, total)` as it goes."""
     path = model_file(checkpoint["path"])  # a bundled name stands for its file, which an update replaces
     stamp = _file_digest(path) if path is not None and path.exists() else ""
     manifest = (folder / "manifest.csv").read_bytes().decode(errors="replace")
@@ -277,7 +294,20 @@ def _evaluation(checkpoint: dict, label: str, folder: Path, pool: str, out: Path
     if cache.exists():
         saved = json.loads(cache.read_text())
         return saved["summary"], saved["clips"]
-    result = evaluate(folder, checkpoint["path"], pool=pool)
+    what = f"scoring {label} ({checkpoint['model']} {checkpoint['checkpoint']})"
+    counts = {"scored": 0, "total": 0}
+    with tqdm(desc=what, unit="clip", disable=not progress, dynamic_ncols=True) as bar:
+
+        def read(done: int, total: int) -> None:  # clips are all read before any is scored
+            counts["total"] = bar.total = total
+
+        def counted(clips: int) -> None:
+            bar.update(clips)
+            counts["scored"] += clips
+            if on_clips is not None:
+                on_clips(counts["scored"], counts["total"])
+
+        result = evaluate(folder, CountingModel(load_model(checkpoint["path"]), counted), pool=pool, on_clip=read)
     rows = [{**row, "curve": _curve_values(result.curves[row["clip"]])} for row in result.clips]
     write_json(cache, {"summary": result.summary, "clips": rows})
     return result.summary, rows

@@ -17,8 +17,11 @@ from physlab.files import atomic_path  # noqa: E402
 COLORS = {"possible": "#2b8cbe", "impossible": "#e34a33"}
 
 
-def plot_aligned_curves(clips: list[dict], curves: dict, path: str | Path, window: float = 1.0) -> None:
-    """Mean and spread of surprise, possible vs impossible, against seconds from the onset, per concept."""
+def onset_aligned(
+    clips: list[dict], curves: dict, window: float = 1.0
+) -> tuple[np.ndarray, dict[str, dict[str, list[np.ndarray]]]]:
+    """Each clip's surprise on one grid of seconds from its onset (-window..window, 24 a second), by concept
+    and label: (grid, {concept: {label: [values on the grid]}}), NaN where a clip has no frame."""
     by_concept: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     grid = np.round(np.arange(-window, window + 1e-9, 1 / 24), 4)
     for row in clips:
@@ -32,6 +35,12 @@ def plot_aligned_curves(clips: list[dict], curves: dict, path: str | Path, windo
         by_concept[row["concept"]][row["label"]].append(
             np.interp(grid, offset[keep], curve.values[keep], left=np.nan, right=np.nan)
         )
+    return grid, by_concept
+
+
+def plot_aligned_curves(clips: list[dict], curves: dict, path: str | Path, window: float = 1.0) -> None:
+    """Mean and spread of surprise, possible vs impossible, against seconds from the onset, per concept."""
+    grid, by_concept = onset_aligned(clips, curves, window)
     concepts = sorted(by_concept)
     if not concepts:
         return
