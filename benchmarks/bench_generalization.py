@@ -32,10 +32,12 @@ from physlab.voe.surprise import evaluate
 HERE = Path(__file__).resolve().parent
 
 
-def make_sets(pairs: int, seed: int, size: int) -> dict[str, Path]:
-    """The seen look, physlab's classic look and every held-out look, each a stimulus set of every family."""
+def make_sets(pairs: int, seed: int, size: int, held_out: list[str] | None = None) -> dict[str, Path]:
+    """The seen look, physlab's classic look and the held-out looks (default: every one), each a stimulus set of
+    every family."""
     families = load_families(with_violations=True)
-    looks = ["randomized", "classic", *[name for name in look_names() if name.startswith("heldout_")]]
+    held_out = held_out or [name for name in look_names() if name.startswith("heldout_")]
+    looks = ["randomized", "classic", *held_out]
     sets = {}
     for look in looks:
         folder = HERE / "data" / f"looks_{look}_{pairs}_{seed}_{size}"
@@ -166,9 +168,10 @@ def main() -> None:
     parser.add_argument("--models", default="jepa,pixel,untrained")
     parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
     parser.add_argument("--pool", default="max")
+    parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
-    sets = make_sets(args.pairs, args.seed, args.size)
+    sets = make_sets(args.pairs, args.seed, args.size, args.held_out.split(",") if args.held_out else None)
     names = []
     for name in args.models.split(","):
         names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
