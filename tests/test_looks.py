@@ -154,3 +154,19 @@ def test_portrait_keeps_the_fov_across_its_width():
 def test_a_look_without_changes_is_no_look():
     assert effective_look(Look(name="mine")) is None
     assert effective_look(Look(name="mine", video={"fps": 30})) is not None
+
+
+def test_a_look_leaves_nothing_behind_in_its_client():
+    # The renderer keeps the last light colour, textures stay loaded across resets: a classic clip made
+    # after a look in the same client is the classic clip of a fresh client.
+    from physlab.scenes.world import connect, disconnect
+
+    family = load_family("support_car")
+    fresh = make_pair(family, 4, size=32)
+    live = connect()
+    try:
+        make_pair(family, 1, size=32, client=live, look="heldout_dusk")
+        after = make_pair(family, 4, size=32, client=live)
+    finally:
+        disconnect(live)
+    assert fresh.impossible.frames.tobytes() == after.impossible.frames.tobytes()

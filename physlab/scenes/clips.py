@@ -19,7 +19,7 @@ import numpy as np
 from physlab.errors import PhyslabError
 from physlab.scenes.film import film_frames
 from physlab.scenes.looks import ConcreteLook, Look, effective_look, restyle_scene, sample_look
-from physlab.scenes.onsets import Facts, detect_onset
+from physlab.scenes.onsets import READ_PIXELS, Facts, detect_onset
 from physlab.scenes.render import render_trajectory
 from physlab.scenes.room import dress_set
 from physlab.scenes.simulate import simulate
@@ -158,6 +158,8 @@ def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -
     scene = world.scene
     violation = scene.violation
     simulated = dress_set(world, simulate(world, scene.frames, scene.fps))
+    if violation.detector not in READ_PIXELS and detect_onset(simulated, Facts({}), violation) is None:
+        return None
     base = render_trajectory(world, simulated)
     names = list(simulated.tracks)
     facts = Facts({name: (base[1] == k).sum(axis=(1, 2)) for k, name in enumerate(names, 1)})

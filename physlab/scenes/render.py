@@ -111,15 +111,17 @@ def _pose_body(world: World, name: str, trajectory: Trajectory, t: int) -> None:
 
 
 def light_args(scene: ConcreteScene, look: ConcreteLook | None = None) -> dict:
-    """The tiny renderer's lighting arguments for a scene (and the look's light colour)."""
+    """The tiny renderer's lighting arguments for a scene (and the look's light colour).
+
+    The colour is always given: the renderer keeps the last one it was given, so a clip after a
+    coloured-light look would otherwise be lit in that colour (white is also its own default).
+    """
     light = scene.lighting
-    args = {
+    return {
         "lightDirection": light.direction,
         "lightAmbientCoeff": light.ambient,
         "lightDiffuseCoeff": light.diffuse,
         "lightSpecularCoeff": light.specular,
         "shadow": int(light.shadow),
+        "lightColor": list(look.light_color) if look is not None and look.light_color is not None else [1.0, 1.0, 1.0],
     }
-    if look is not None and look.light_color is not None:
-        args["lightColor"] = list(look.light_color)
-    return args
