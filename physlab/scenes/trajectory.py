@@ -62,8 +62,19 @@ class Trajectory:
                 first = candidate
         return first
 
+    def same_state(self, other: Trajectory) -> np.ndarray:
+        """(T,) bool: the frames at which every body shown in either trajectory is where, and as, the other shows it."""
+        same = np.ones(self.frames, dtype=bool)
+        for name in set(self.tracks) | set(other.tracks):
+            if name not in self.tracks or name not in other.tracks:
+                same &= ~(self.tracks.get(name) or other.tracks[name]).visible
+            else:
+                same &= ~_track_differences(self.tracks[name], other.tracks[name])
+        return same
 
-def _first_track_difference(a: Track, b: Track) -> int | None:
+
+def _track_differences(a: Track, b: Track) -> np.ndarray:
+    """(T,) bool: where the two tracks show something different (a body hidden in both shows nothing)."""
     differs = (
         np.any(a.position != b.position, axis=1)
         | np.any(a.orientation != b.orientation, axis=1)
@@ -71,5 +82,9 @@ def _first_track_difference(a: Track, b: Track) -> int | None:
         | np.any(a.color != b.color, axis=1)
         | (a.visible != b.visible)
     )
-    hits = np.flatnonzero(differs & (a.visible | b.visible))
+    return differs & (a.visible | b.visible)
+
+
+def _first_track_difference(a: Track, b: Track) -> int | None:
+    hits = np.flatnonzero(_track_differences(a, b))
     return int(hits[0]) if len(hits) else None
