@@ -76,7 +76,12 @@ def render_trajectory(
     lights = light_args(scene, look)
     view, projection = camera_matrices(scene.camera, width) if look is None else _look_matrices(scene.camera, look, 0, 1)
     moving_camera = look is not None and (look.camera["pan"] != 0.0 or look.camera["dolly"] != 0.0)
+    # A frame that shows every body as the frame before, through a camera that did not move, is that frame again.
+    still = np.zeros(trajectory.frames, dtype=bool) if moving_camera else trajectory.still()
     for t in np.flatnonzero(~copied).tolist():
+        if still[t]:
+            frames[t], masks[t] = frames[t - 1], masks[t - 1]
+            continue
         for name in names:
             _pose_body(world, name, trajectory, t)
         if moving_camera:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,16 @@ class Trajectory:
             else:
                 same &= ~_track_differences(self.tracks[name], other.tracks[name])
         return same
+
+    def still(self) -> np.ndarray:
+        """(T,) bool: the frames at which every body is exactly as it was the frame before (frame 0: False)."""
+        still = np.ones(self.frames, dtype=bool)
+        still[0] = False
+        for track in self.tracks.values():
+            state = ("position", "orientation", "joints", "visible", "color")
+            before = dataclasses.replace(track, **{key: np.roll(getattr(track, key), 1, axis=0) for key in state})
+            still &= ~_track_differences(track, before)
+        return still
 
 
 def _track_differences(a: Track, b: Track) -> np.ndarray:
