@@ -164,3 +164,19 @@ def test_a_look_travels_to_worker_processes():
     for name in ("randomized", "heldout_photoroom"):
         look = load_look(name)
         assert pickle.loads(pickle.dumps(look)) == look
+
+
+def test_a_look_leaves_nothing_behind_in_its_client():
+    # The renderer keeps the last light colour, textures stay loaded across resets: a classic clip made
+    # after a look in the same client is the classic clip of a fresh client.
+    from physlab.scenes.world import connect, disconnect
+
+    family = load_family("support_car")
+    fresh = make_pair(family, 4, size=32)
+    live = connect()
+    try:
+        make_pair(family, 1, size=32, client=live, look="heldout_dusk")
+        after = make_pair(family, 4, size=32, client=live)
+    finally:
+        disconnect(live)
+    assert fresh.impossible.frames.tobytes() == after.impossible.frames.tobytes()

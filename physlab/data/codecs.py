@@ -81,7 +81,7 @@ def _encode_gif(container: av.container.OutputContainer, frames: np.ndarray, fps
     method = Image.Dither.FLOYDSTEINBERG if dither else Image.Dither.NONE
     for t, frame in enumerate(frames):
         quantized = Image.fromarray(frame).quantize(
-            colors=max(2, min(256, colors)), method=Image.Quantize.MEDIANCUT, dither=method
+            colors=max(2, min(256, colors)), method=Image.Quantize.FASTOCTREE, dither=method
         )
         rgb = np.asarray(quantized.getpalette(), dtype=np.uint8).reshape(-1, 3)
         palette = np.zeros((256, 4), dtype=np.uint8)

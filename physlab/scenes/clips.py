@@ -19,7 +19,7 @@ import numpy as np
 from physlab.errors import PhyslabError
 from physlab.scenes.film import film_frames
 from physlab.scenes.looks import ConcreteLook, Look, effective_look, restyle_scene, sample_look
-from physlab.scenes.onsets import Facts, detect_onset
+from physlab.scenes.onsets import READ_PIXELS, Facts, detect_onset
 from physlab.scenes.render import render_trajectory
 from physlab.scenes.room import dress_set
 from physlab.scenes.simulate import simulate
@@ -158,6 +158,8 @@ def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -
     scene = world.scene
     violation = scene.violation
     simulated = dress_set(world, simulate(world, scene.frames, scene.fps))
+    if violation.detector not in READ_PIXELS and detect_onset(simulated, Facts({}), violation) is None:
+        return None
     base = render_trajectory(world, simulated)
     names = list(simulated.tracks)
     facts = Facts({name: (base[1] == k).sum(axis=(1, 2)) for k, name in enumerate(names, 1)})
@@ -168,8 +170,8 @@ def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -
         possible_traj, impossible_traj = apply_violation(simulated, edit_frame, violation, facts, rng)
     except NoViolation:
         return None
-    possible = _render_from(world, possible_traj, simulated, base)
-    impossible = _render_from(world, impossible_traj, possible_traj, possible)
+    possible = _render_reusing(world, possible_traj, [(simulated, base)])
+    impossible = _render_reusing(world, impossible_traj, [(possible_traj, possible), (simulated, base)])
     onset = _first_pixel_difference(possible[0], impossible[0])
     if onset is None or onset > scene.frames - 3:
         return None
@@ -182,14 +184,29 @@ def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -
     )
 
 
-def _render_from(
-    world: World, trajectory: Trajectory, reference: Trajectory, rendered: tuple[np.ndarray, np.ndarray]
+def _render_reusing(
+    world: World, trajectory: Trajectory, rendered: list[tuple[Trajectory, tuple[np.ndarray, np.ndarray]]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Render only the frames from where `trajectory` departs from an already rendered one."""
-    start = trajectory.first_difference(reference)
-    if start is None and set(trajectory.tracks) == set(reference.tracks):
-        return rendered
-    return render_trajectory(world, trajectory, start=start or 0, base=rendered)
+    """Render only the frames at which `trajectory` shows something no already rendered trajectory shows.
+
+    Twins share the frames before the onset, and often after it too: an object that appears from
+    behind a screen is, from then on, the simulated one; a ball hidden in a gap comes out as simulated.
+    """
+    names = list(trajectory.tracks)
+    keep = np.zeros(trajectory.frames, dtype=bool)
+    frames = masks = None
+    for reference, (ref_frames, ref_masks) in rendered:
+        known = list(reference.tracks)
+        if names[: len(known)] != known[: len(names)]:
+            continue  # a reused mask must mean the same bodies: one track list begins with the other
+        same = trajectory.same_state(reference) & ~keep
+        if same.all() and names == known:
+            return ref_frames, ref_masks
+        if frames is None:
+            frames, masks = ref_frames.copy(), ref_masks.copy()
+        frames[same], masks[same] = ref_frames[same], ref_masks[same]
+        keep |= same
+    return render_trajectory(world, trajectory, base=None if frames is None else (frames, masks), keep=keep)
 
 
 def _first_pixel_difference(a: np.ndarray, b: np.ndarray) -> int | None:

@@ -50,8 +50,9 @@ def render_trajectory(
     *,
     start: int = 0,
     base: tuple[np.ndarray, np.ndarray] | None = None,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Render every frame from `start` on; earlier frames are copied from `base`.
+    """Render every frame from `start` on; earlier frames, and those `keep` (T,) marks, are copied from `base`.
 
     Returns frames (T, H, W, 3) uint8 and masks (T, H, W) uint8 where k > 0 is the k-th
     track of `trajectory.tracks` and 0 is floor, backdrop, sky or the look's set.
@@ -60,8 +61,10 @@ def render_trajectory(
     width, height = image_size(scene, look)
     frames = np.zeros((trajectory.frames, height, width, 3), dtype=np.uint8)
     masks = np.zeros((trajectory.frames, height, width), dtype=np.uint8)
-    if start:
-        frames[:start], masks[:start] = base[0][:start], base[1][:start]
+    copied = np.zeros(trajectory.frames, dtype=bool) if keep is None else keep.copy()
+    copied[:start] = True
+    if copied.any():
+        frames[copied], masks[copied] = base[0][copied], base[1][copied]
     names = list(trajectory.tracks)
     for name in names:
         if name not in world.bodies:
@@ -73,7 +76,12 @@ def render_trajectory(
     lights = light_args(scene, look)
     view, projection = camera_matrices(scene.camera, width) if look is None else _look_matrices(scene.camera, look, 0, 1)
     moving_camera = look is not None and (look.camera["pan"] != 0.0 or look.camera["dolly"] != 0.0)
-    for t in range(start, trajectory.frames):
+    # A frame that shows every body as the frame before, through a camera that did not move, is that frame again.
+    still = np.zeros(trajectory.frames, dtype=bool) if moving_camera else trajectory.still()
+    for t in np.flatnonzero(~copied).tolist():
+        if still[t]:
+            frames[t], masks[t] = frames[t - 1], masks[t - 1]
+            continue
         for name in names:
             _pose_body(world, name, trajectory, t)
         if moving_camera:
@@ -111,15 +119,17 @@ def _pose_body(world: World, name: str, trajectory: Trajectory, t: int) -> None:
 
 
 def light_args(scene: ConcreteScene, look: ConcreteLook | None = None) -> dict:
-    """The tiny renderer's lighting arguments for a scene (and the look's light colour)."""
+    """The tiny renderer's lighting arguments for a scene (and the look's light colour).
+
+    The colour is always given: the renderer keeps the last one it was given, so a clip after a
+    coloured-light look would otherwise be lit in that colour (white is also its own default).
+    """
     light = scene.lighting
-    args = {
+    return {
         "lightDirection": light.direction,
         "lightAmbientCoeff": light.ambient,
         "lightDiffuseCoeff": light.diffuse,
         "lightSpecularCoeff": light.specular,
         "shadow": int(light.shadow),
+        "lightColor": list(look.light_color) if look is not None and look.light_color is not None else [1.0, 1.0, 1.0],
     }
-    if look is not None and look.light_color is not None:
-        args["lightColor"] = list(look.light_color)
-    return args

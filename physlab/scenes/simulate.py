@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pybullet as p
 
+from physlab.scenes.kinematics import Hinges
+from physlab.scenes.spec import HingedObject
 from physlab.scenes.trajectory import Track, Trajectory
 from physlab.scenes.world import PHYSICS_HZ, World, body_aabb
 
@@ -14,9 +16,11 @@ def simulate(world: World, frames: int, fps: float) -> Trajectory:
 
     Frame t shows the physics step nearest to time t / fps, so any frame rate keeps real time (a
     rate that divides the physics rate, like 24 or 30, steps the same number of times per frame).
+    Hinged bodies are posed for the time of every step (physlab/scenes/kinematics.py).
     """
     client = world.client
     stepped = 0
+    hinges = Hinges(client, world.bodies, [obj for obj in world.scene.objects if isinstance(obj, HingedObject)])
     names = list(world.bodies)
     name_of = {body: name for name, body in world.bodies.items()}
     positions = np.zeros((len(names), frames, 3))
@@ -26,9 +30,13 @@ def simulate(world: World, frames: int, fps: float) -> Trajectory:
     contacts: list[frozenset[frozenset[str]]] = []
     for t in range(frames):
         target = max(stepped + (1 if t else 0), round(t * PHYSICS_HZ / fps))
-        for _ in range(target - stepped):
+        for step in range(stepped, target):
+            if hinges.items:
+                hinges.pose(step / PHYSICS_HZ)
             p.stepSimulation(physicsClientId=client)
         stepped = target
+        if hinges.items:
+            hinges.pose(stepped / PHYSICS_HZ)
         for i, name in enumerate(names):
             body = world.bodies[name]
             position, orientation = p.getBasePositionAndOrientation(body, physicsClientId=client)
