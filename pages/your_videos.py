@@ -9,11 +9,12 @@ import physlab
 from dashboard.cache import MODELS, model_picker, model_scale, world_model
 from dashboard.charts import accuracy_chart, aligned_curves, clip_curves
 from dashboard.tables import concept_table
+from physlab.data.video import VIDEO_SUFFIXES
 from physlab.lab.uploads import evaluate_zip, score_files
 from physlab.voe.metrics import interval_text
 from physlab.voe.plots import onset_aligned
 
-VIDEO_TYPES = ["mp4", "avi", "gif", "webm", "npz", "mov", "mkv"]
+VIDEO_TYPES = [suffix.removeprefix(".") for suffix in VIDEO_SUFFIXES]
 NUMBER = st.column_config.NumberColumn(format="%.2f")
 CLIP = st.column_config.TextColumn("clip", width="large")
 

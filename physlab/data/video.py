@@ -35,6 +35,11 @@ av.logging.set_level(None)
 DEFAULT_FPS = 24.0  # assumed where a file carries no timing (frame folders, npz without fps), unless told
 MAX_SECONDS = 120.0  # longer clips are refused before decoding: trim them to the event first
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+# What an upload form offers; any file FFmpeg decodes is read whatever its name (this list is for file pickers).
+VIDEO_SUFFIXES = (
+    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".gif", ".mts", ".m2ts", ".ts", ".mpg", ".mpeg", ".wmv", ".asf",
+    ".3gp", ".3g2", ".flv", ".ogv", ".dv", ".mxf", ".npz",
+)  # fmt: skip
 ASPECT_MODES = ("letterbox", "crop")
 MAX_NPZ_BYTES = 4 * 1024**3
 TIME_TOLERANCE = 1e-6  # seconds: float noise only; a frame stamped after a model time is not yet on screen
