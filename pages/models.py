@@ -13,7 +13,6 @@ from dashboard import precomputed
 from dashboard.cache import MODELS, world_model
 from dashboard.charts import accuracy_chart, training_curves
 from dashboard.tables import concept_table, side_by_side
-from physlab.lab.progress import CountingModel
 from physlab.model.checkpoint import BUNDLED_DIR
 from physlab.train.loop import COLLAPSE_STD
 from physlab.voe.surprise import evaluate
@@ -48,17 +47,15 @@ def fresh(families: list[str], pairs: int, seed: int) -> dict[str, dict]:
         made = physlab.write_stimuli(folder, [physlab.load_family(name)], pairs, seed=seed, size=64, progress=False)
         if made.errors:
             st.warning("; ".join(made.errors))
-    clips = 2 * pairs * len(families)
     results = {}
     for index, name in enumerate(MODELS):
-        scored = [0]
 
-        def tick(count: int, index: int = index, name: str = name, scored: list = scored) -> None:
-            scored[0] += count
-            fraction = 0.5 + 0.5 * (index + min(scored[0], clips) / clips) / len(MODELS)
-            bar.progress(min(fraction, 1.0), text=f"scoring with the {MODELS[name]}: {min(scored[0], clips)} of {clips} clips")
+        def tick(stage: str, done: int, total: int, index: int = index, name: str = name) -> None:
+            if stage == "scoring":
+                fraction = 0.5 + 0.5 * (index + done / max(total, 1)) / len(MODELS)
+                bar.progress(min(fraction, 1.0), text=f"scoring with the {MODELS[name]}: {done} of {total} clips")
 
-        results[name] = evaluate(folder, CountingModel(world_model(name), tick)).summary
+        results[name] = evaluate(folder, world_model(name), on_progress=tick).summary
     bar.empty()
     return results
 

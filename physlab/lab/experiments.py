@@ -28,7 +28,6 @@ from tqdm import tqdm
 
 from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
-from physlab.lab.progress import CountingModel
 from physlab.model import load_model
 from physlab.model.checkpoint import model_file
 from physlab.scenes.families import load_families
@@ -295,19 +294,16 @@ def _evaluation(
         saved = json.loads(cache.read_text())
         return saved["summary"], saved["clips"]
     what = f"scoring {label} ({checkpoint['model']} {checkpoint['checkpoint']})"
-    counts = {"scored": 0, "total": 0}
     with tqdm(desc=what, unit="clip", disable=not progress, dynamic_ncols=True) as bar:
 
-        def read(done: int, total: int) -> None:  # clips are all read before any is scored
-            counts["total"] = bar.total = total
+        def moved(stage: str, done: int, total: int) -> None:
+            if stage == "scoring":
+                bar.total = total
+                bar.update(done - bar.n)
+                if on_clips is not None:
+                    on_clips(done, total)
 
-        def counted(clips: int) -> None:
-            bar.update(clips)
-            counts["scored"] += clips
-            if on_clips is not None:
-                on_clips(counts["scored"], counts["total"])
-
-        result = evaluate(folder, CountingModel(load_model(checkpoint["path"]), counted), pool=pool, on_clip=read)
+        result = evaluate(folder, load_model(checkpoint["path"]), pool=pool, on_progress=moved)
     rows = [{**row, "curve": _curve_values(result.curves[row["clip"]])} for row in result.clips]
     write_json(cache, {"summary": result.summary, "clips": rows})
     return result.summary, rows

@@ -147,6 +147,7 @@ def score_videos(
     batch_size: int = 8,
     precision: str = "auto",
     aspect: str = "letterbox",
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[SurpriseCurve]:
     """Surprise curves of videos: Videos read for this model (`read_video(path, model_input(config))`) or
     (name, frames (T, H, W, 3) uint8, fps) tuples, batched by length; long clips are scored in overlapping
@@ -155,6 +156,7 @@ def score_videos(
     `precision`: "float32", "bfloat16", or "auto" (bfloat16 where the CPU computes it natively:
     about 1.5x faster, with the same AUROC on physlab's validation pairs and a few near-ties flipped).
     Raises PhyslabError for an in-memory clip too short for the model (a file is refused when it is read).
+    `on_batch(n)` is called after each batch of n clips is scored.
     """
     fast = _use_bfloat16(precision)
     config = model.config
@@ -171,6 +173,8 @@ def score_videos(
             channels = _channels(model, np.stack([prepared[i].frames for i in chunk]), fast)
             for row, i in enumerate(chunk):
                 curves[i] = _curve(prepared[i], channels[row], config)
+            if on_batch is not None:
+                on_batch(len(chunk))
     return curves
 
 
@@ -255,15 +259,15 @@ def evaluate(
     aspect: str = "letterbox",
     max_seconds: float = MAX_SECONDS,
     progress: bool = False,
-    on_clip: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Evaluation:
     """Score every readable clip of a stimulus set (docs/design.md's contract, whoever made it, or an IntPhys tree).
 
     Every possible x impossible comparison within a pair id counts (IntPhys quadruplets give four). A clip that
     cannot be read or is too short, or a pair id without both labels, is one line in `errors`; every other pair is
     still scored. A manifest's `fps` column gives the rate of clips without timing, its `crop` column ('x y width
-    height', source pixels) the part of each frame to keep. `progress` shows a bar; `on_clip(done, total)` is called
-    as each clip is read.
+    height', source pixels) the part of each frame to keep. `progress` shows bars; `on_progress(stage, done, total)`
+    is called as clips are read (stage "reading") and scored ("scoring"), for a caller's own progress display.
     """
     if pool not in POOLS:
         raise PhyslabError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
@@ -282,8 +286,8 @@ def evaluate(
             errors.append(str(err))
             continue
         finally:
-            if on_clip is not None:
-                on_clip(done + 1, len(rows))
+            if on_progress is not None:
+                on_progress("reading", done + 1, len(rows))
         video.name = row["clip"]
         if not video.has_timing:
             untimed.append((row["clip"], video.timing))
@@ -291,12 +295,16 @@ def evaluate(
             warned.append(f"{row['clip']}: {video.warning}")
         videos.append(video)
         kept.append(row)
-    curves = {}
     with tqdm(total=len(videos), desc="scoring", unit="clip", disable=None if progress else True, leave=False) as bar:
-        for start in range(0, len(videos), 64):  # in parts, so a bar moves on a large set
-            part = videos[start : start + 64]
-            curves |= {curve.name: curve for curve in score_videos(model, part, batch_size, precision, aspect)}
-            bar.update(len(part))
+        done = [0]  # a disabled bar counts nothing
+
+        def scored(count: int) -> None:
+            bar.update(count)
+            done[0] += count
+            if on_progress is not None:
+                on_progress("scoring", done[0], len(videos))
+
+        curves = {curve.name: curve for curve in score_videos(model, videos, batch_size, precision, aspect, scored)}
     clip_rows = [_clip_row(row, curves[row["clip"]], pool) for row in kept]
     pairs, pair_errors = comparisons(clip_rows, rows, folder)
     errors.extend(pair_errors)
