@@ -43,6 +43,19 @@ def read_yaml_mapping(path: str | Path, what: str, *, empty_ok: bool = False) ->
     return data
 
 
+def bundled_or_file(name_or_path: str | Path, folder: Path, what: str) -> Path:
+    """The YAML file a name stands for: any path ending in .yaml/.yml or holding a folder separator as it is, else
+    the bundled `folder/<name>.yaml`; an unknown name is an error listing the bundled ones (`what`: "scene family")."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        return Path(text)
+    path = folder / f"{text}.yaml"
+    if not path.exists():
+        names = ", ".join(sorted(candidate.stem for candidate in folder.glob("*.yaml")))
+        raise PhyslabError(f"no {what} named {text!r}; bundled ones: {names}")
+    return path
+
+
 def read_validated_yaml(path: str | Path, what: str, schema: type[Model], **describe: Any) -> Model:
     """A YAML mapping file validated by a pydantic `schema`, which records the file in its `source` field.
 

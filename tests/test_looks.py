@@ -51,7 +51,7 @@ def test_schema_errors_name_the_file_and_the_field(tmp_path, text, field, allowe
 
 
 def test_unknown_look_name_lists_the_bundled_looks():
-    with pytest.raises(PhyslabError, match="no look named 'nope'; bundled looks: classic, .*randomized"):
+    with pytest.raises(PhyslabError, match="no look named 'nope'; bundled ones: classic, .*randomized"):
         load_look("nope")
 
 

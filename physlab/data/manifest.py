@@ -122,10 +122,10 @@ def _label(value: str, path: Path, line: int) -> str:
     return word
 
 
-def number_or_none(value: str | None) -> float | None:
-    """A manifest cell as a number ('' or text: None)."""
+def number_or_none(value: str | None, kind: type = float) -> float | int | None:
+    """A manifest cell as a number of `kind` (float or int; '' or text: None)."""
     try:
-        return float(value) if value not in (None, "") else None
+        return kind(float(value)) if value not in (None, "") else None
     except ValueError:
         return None
 

@@ -29,8 +29,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from physlab.errors import PhyslabError
-from physlab.files import read_validated_yaml
+from physlab.files import bundled_or_file, read_validated_yaml
 from physlab.scenes.meshes import RANDOM_URDFS, urdf_shape
 from physlab.scenes.spec import (
     NAMED_COLORS,
@@ -42,6 +41,7 @@ from physlab.scenes.spec import (
     Range,
     ScalarChoice,
     ShapeChoice,
+    check_count,
     sample_color,
 )
 from physlab.scenes.textures import TEXTURE_KINDS
@@ -173,10 +173,7 @@ class ClutterSpec(_Strict):
     @field_validator("count")
     @classmethod
     def _count(cls, value: Any) -> Any:
-        low, high = (value, value) if isinstance(value, int) else value
-        if low < 0 or low > high:
-            raise ValueError(f"count must be a number >= 0, or [low, high] with low <= high; got {value}")
-        return value
+        return check_count(value)
 
 
 class DistractorSpec(_Strict):
@@ -303,13 +300,7 @@ def load_look(name_or_path: str | Path | Look) -> Look:
     """A bundled look by name, or any look file by path; errors name the file, the field and what is allowed."""
     if isinstance(name_or_path, Look):
         return name_or_path
-    text = str(name_or_path)
-    if text.endswith((".yaml", ".yml")) or os.sep in text:
-        return load_look_file(text)
-    path = looks_dir() / f"{text}.yaml"
-    if not path.exists():
-        raise PhyslabError(f"no look named {text!r}; bundled looks: {', '.join(look_names())}")
-    return load_look_file(path)
+    return load_look_file(bundled_or_file(name_or_path, looks_dir(), "look"))
 
 
 def effective_look(look: Look | str | Path | None) -> Look | None:

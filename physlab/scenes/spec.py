@@ -107,6 +107,14 @@ def _check_color(color: Any) -> Any:
 Color = Union[str, tuple[float, float, float], ColorChoice]
 
 
+def check_count(value: Any) -> Any:
+    """A count of copies: a number >= 0, or a range [low, high] with 0 <= low <= high (ValueError otherwise)."""
+    low, high = (value, value) if isinstance(value, int) else value
+    if low < 0 or low > high:
+        raise ValueError(f"count must be a number of copies >= 0, or a range [low, high] with low <= high; got {value}")
+    return value
+
+
 class HingeSpec(_Strict):
     """A static body lowered and raised like a drawbridge: turned about its bottom front edge (the edge nearer the
     camera, along x) by `angle` degrees at each keyframe's time in seconds (0 upright, 90 flat toward the camera),
@@ -144,10 +152,7 @@ class ObjectSpec(_Strict):
     @field_validator("count")
     @classmethod
     def _count(cls, value: Any) -> Any:
-        low, high = (value, value) if isinstance(value, int) else value
-        if low < 0 or low > high:
-            raise ValueError(f"count must be a number of copies >= 0, or a range [low, high] with low <= high; got {value}")
-        return value
+        return check_count(value)
 
     @model_validator(mode="after")
     def _positive(self) -> ObjectSpec:

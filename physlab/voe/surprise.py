@@ -333,7 +333,7 @@ def _timing_notes(untimed: list[tuple[str, str]]) -> list[str]:
 
 
 def _clip_row(row: dict, curve: SurpriseCurve, pool: str) -> dict:
-    onset = _int_or_none(row.get("onset_frame"))
+    onset = number_or_none(row.get("onset_frame"), int)
     onset_s = None if onset is None else curve.source_time(onset)
     peak_s = curve.peak_seconds()
     clip_row = {
@@ -351,10 +351,3 @@ def _clip_row(row: dict, curve: SurpriseCurve, pool: str) -> dict:
         "peak_delay_s": None if onset_s is None else round(peak_s - onset_s, 4),
     }
     return clip_row
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
