@@ -57,6 +57,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_models.py --foreign
 	$(BIN)/python benchmarks/bench_visibility.py
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python benchmarks/bench_resolution.py
+	$(BIN)/python benchmarks/bench_generalization.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache artifacts
