@@ -384,7 +384,9 @@ def format_table(summary: dict) -> str:
             line += f" {_share((metrics.get('after_onset') or {}).get('pairwise_accuracy')):>10s}"
         lines.append(line)
     groups, pairs = summary.get("groups", 0), summary["pairs"]
-    footer = f"pool {summary.get('pool', 'max')}; a tie counts as a miss ({summary.get('ties', 0)} tied)"
+    ties = ", ".join(f"{pool} {summary['pools'][pool].get('ties', 0)}" for pool in pools)
+    footer = f"pool {summary.get('pool', 'max')}; a tie counts as a miss ({summary.get('ties', 0)} tied"
+    footer += f"; by pool: {ties})" if pools else ")"
     if groups and pairs != groups:
         footer += f"; {pairs} possible x impossible comparisons in {groups} groups"
     return "\n".join([*lines, footer])

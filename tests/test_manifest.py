@@ -218,7 +218,7 @@ def test_an_intphys_tree_is_read_without_a_manifest(tmp_path, tiny_model):
     result = evaluate(tree, tiny_model)
     assert result.summary["pairs"] == 4 and result.summary["groups"] == 1 and not result.errors
     assert result.notes == [
-        "4 clip(s) (O1/0001/1/scene, O1/0001/2/scene, O1/0001/3/scene and 1 more): no timing in the file: assumed 24 fps"
+        "4 clip(s) (O1/0001/1/scene, O1/0001/2/scene, O1/0001/3/scene and 1 more): no timing in the folder: assumed 24 fps"
     ]
 
 

@@ -400,7 +400,7 @@ def _read_frame_folder(folder: Path, spec: ModelInput, fps: float | None, crop: 
         sampler.add(index / rate, lambda image=image: _read_image(image))
     first = _read_image(images[0])
     size = (first.shape[1], first.shape[0])
-    return sampler.finish(len(images) / rate, _assumed(fps), size)
+    return sampler.finish(len(images) / rate, _assumed(fps, "folder"), size)
 
 
 def _read_image(path: Path) -> np.ndarray:
@@ -415,8 +415,8 @@ def _natural_key(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
 
 
-def _assumed(fps: float | None) -> str:
-    return f"fps {fps:g} from the manifest" if fps else f"no timing in the file: assumed {DEFAULT_FPS:g} fps"
+def _assumed(fps: float | None, holder: str = "file") -> str:
+    return f"fps {fps:g} from the manifest" if fps else f"no timing in the {holder}: assumed {DEFAULT_FPS:g} fps"
 
 
 def _read_npz(path: Path, spec: ModelInput, fps: float | None, crop: tuple | None) -> Video:

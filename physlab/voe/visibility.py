@@ -131,6 +131,10 @@ def format_visibility(summaries: dict[str, dict[str, dict]], title: str = "viola
             kept = summary[row]["kept"]
             cells.append(f" {summary[row]['representation']:10.2f} {'-' if kept is None else f'{kept:.2f}':>6s}")
         lines.append(f"{row:24s}" + "".join(cells))
+    lines.append(
+        "median over pairs of how far apart the twins get, in units of a frame of the set's motion: in pixels, in each "
+        "model's representation, and the share of the pixels' visibility that representation kept"
+    )
     return "\n".join(lines)
 
 
