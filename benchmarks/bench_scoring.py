@@ -1,4 +1,4 @@
-"""How a model's surprise is scored, chosen on validation sets: the clip pool (max, mean, habituated) and the
+"""How a model's surprise is scored, chosen on validation sets: the clip pool (max, mean, habituated, excess) and the
 minimum real context before a frame is scored, side by side on the same pairs.
 
     python benchmarks/bench_scoring.py --sets data/val_rand,data/val_classic [--model jepa]

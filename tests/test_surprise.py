@@ -72,9 +72,20 @@ def test_the_pools_differ_as_documented():
     assert curve.clip_surprise("max") == 5.0
     assert curve.clip_surprise("mean") == pytest.approx(np.nanmean(values))
     assert curve.clip_surprise("habituated") == pytest.approx(2.0)  # the last frame, 2 over the second before it
+    assert curve.clip_surprise("excess") == pytest.approx(4.0)  # the peak, 4 over the clip's median frame
+    assert curve.clip_surprise("excess", after=1.0) == pytest.approx(2.0)  # the peak after 1 s, over the same median
     assert curve.clip_surprise("max", after=1.0) == 3.0
-    with pytest.raises(PhyslabError, match="pool must be one of max, mean, habituated"):
+    with pytest.raises(PhyslabError, match="pool must be one of max, mean, habituated, excess"):
         curve.clip_surprise("median")
+
+
+def test_the_excess_pool_ignores_how_much_a_look_raises_every_frame():
+    """A clip filmed in a look the model never saw errs more everywhere; the excess over its own median cancels that."""
+    values = np.array([np.nan, np.nan, 1.0, 1.2, 0.9, 1.1, 2.5, 1.0])
+    familiar = SurpriseCurve("a", values, np.arange(8), 12.0)
+    unfamiliar = SurpriseCurve("b", values + 7.0, np.arange(8), 12.0)
+    assert unfamiliar.clip_surprise("excess") == pytest.approx(familiar.clip_surprise("excess"))
+    assert unfamiliar.clip_surprise("max") > familiar.clip_surprise("max")
 
 
 def _row(pair, label, value, concept="c"):
@@ -126,7 +137,7 @@ def test_evaluate_a_set(stimulus_set, tiny_model):
     summary = result.summary
     assert {"pairwise_accuracy", "auroc", "pairs", "per_concept", "errors", "pools", "after_onset"} <= set(summary)
     assert summary["pairs"] == 4 and not summary["errors"] and summary["groups"] == 4
-    assert set(summary["pools"]) == {"max", "mean", "habituated"}
+    assert set(summary["pools"]) == {"max", "mean", "habituated", "excess"}
     assert summary["pools"][summary["pool"]]["pairwise_accuracy"] == summary["pairwise_accuracy"]
     assert summary["after_onset"]["pairs"] == 4
     assert set(summary["per_concept"]) == {"inertia", "gravity"}

@@ -5,9 +5,10 @@ space for the JEPA, in pixels for the pixel baseline), scored only where the pre
 `min_context` of real frames (V-JEPA's evaluation predicts from real context only). A clip's surprise pools the
 frames: "max" (the peak; with the JEPA's two channels, a soft maximum of each channel's peak), "mean" (Garrido et
 al. 2025 found the mean over windows better for pairwise accuracy, the max for single-clip AUROC), or
-"habituated" (the largest excess of a frame over the median of the second before it: surprise relative to the
-clip's own typical error, as habituation in infant studies; a clip in a look the model never saw errs more
-everywhere, and that cancels). `evaluate` reports all three beside the chosen one.
+"habituated" (the largest excess of a frame over the median of the second before it), or "excess" (the peak's excess
+over the median of all the clip's scored frames). The last two make surprise relative to the clip's own typical
+error, as habituation in infant studies: a clip in a look the model never saw errs more everywhere, and that
+cancels. `evaluate` reports every pool beside the chosen one; docs/results.md has how each was chosen.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from physlab.model import ModelConfig, WorldModel, load_model
 from physlab.scenes.clips import Clip
 from physlab.voe.metrics import comparisons, summarise
 
-POOLS = ("max", "mean", "habituated")
+POOLS = ("max", "mean", "habituated", "excess")
 DEFAULT_POOL = "max"
 HABITUATION_SECONDS = 1.0
 SEGMENT = 96  # model frames scored at once in a long clip, so memory stays bounded at any length
@@ -87,6 +88,9 @@ class SurpriseCurve:
             return float(np.nanmean(values))
         if pool == "habituated":
             return _habituated(self.values, self.fps, None if after is None else int(np.ceil(after * self.fps - 1e-9)))
+        if pool == "excess":
+            # The baseline is the whole clip's typical frame, also when only frames after an onset are pooled.
+            return float(np.nanmax(values) - np.nanmedian(self.values))
         if len(self.channels) < 2:
             return float(np.nanmax(values))
         peaks = np.array([np.nanmax(v[keep]) for v in self.channels.values()]) / self.temperature
