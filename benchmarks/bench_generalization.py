@@ -4,13 +4,14 @@ textures, palettes, rooms, object sets, lighting, cameras, sizes, frame rates an
 draws, and event layouts outside its bands), beside physlab's own classic look.
 
     python benchmarks/bench_generalization.py [--pairs 10] [--seed 100000] [--models jepa,pixel,untrained]
-                                              [--untrained-seeds 3] [--pool max]
+                                              [--untrained-seeds 3] [--pool POOL]
 
 For each model: pairwise accuracy (a tie is a miss) with its 95% interval per concept on the seen look, on every
 held-out look pooled, the drop from seen to unseen, and each held-out look's overall accuracy; a concept below 0.5
 on any look is flagged as inverted. The untrained encoder is scored at several seeds (Garrido et al. 2025) and
-reported as their mean, with the range. Sets are written once under benchmarks/data/ and reused; results go to
-benchmarks/results/generalization.json and .png.
+reported as their mean, with the range. `make bench` holds out dusk, gif_corner and mpeg4_portrait: heldout_photoroom
+(600x400, a furnished room) renders about ten times slower than the others. Sets are written once under
+benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from physlab.model import load_model
 from physlab.scenes.families import load_families
 from physlab.scenes.looks import look_names
 from physlab.voe.metrics import interval_text, wilson_interval
-from physlab.voe.surprise import evaluate
+from physlab.voe.surprise import DEFAULT_POOL, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
 
@@ -167,7 +168,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128, help="frame size of looks that do not set their own")
     parser.add_argument("--models", default="jepa,pixel,untrained")
     parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
-    parser.add_argument("--pool", default="max")
+    parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
     parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()

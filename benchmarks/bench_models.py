@@ -23,7 +23,7 @@ from physlab.model import load_model
 from physlab.scenes.families import load_families
 from physlab.voe.metrics import interval_text
 from physlab.voe.plots import plot_accuracy_by_concept
-from physlab.voe.surprise import evaluate
+from physlab.voe.surprise import DEFAULT_POOL, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--set", help="score this stimulus set instead of making one")
     parser.add_argument("--foreign", action="store_true", help="make the pairs look unlike the training data")
     parser.add_argument("--models", default="jepa,pixel,untrained")
-    parser.add_argument("--pool", choices=["max", "mean"], default="max")
+    parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
     kind = "foreign" if args.foreign else "pairs"

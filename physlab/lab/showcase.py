@@ -23,7 +23,7 @@ from physlab.model import WorldModel, load_model
 from physlab.model.checkpoint import model_file
 from physlab.scenes.clips import Pair, make_pair, pybullet_client
 from physlab.scenes.spec import Family
-from physlab.voe.surprise import SurpriseCurve, score_videos
+from physlab.voe.surprise import DEFAULT_POOL, SurpriseCurve, score_videos
 
 OUTCOMES = ("more", "less", "tie")
 
@@ -70,8 +70,8 @@ def score_pair(pair: Pair, model: WorldModel) -> tuple[list[SurpriseCurve], Pair
     curves = score_videos(model, [(clip.label, clip.frames, clip.fps) for clip in clips])
     possible, impossible = curves
     score = PairScore(
-        possible=possible.clip_surprise("max"),
-        impossible=impossible.clip_surprise("max"),
+        possible=possible.clip_surprise(DEFAULT_POOL),
+        impossible=impossible.clip_surprise(DEFAULT_POOL),
         possible_peak=possible.peak_frame(),
         impossible_peak=impossible.peak_frame(),
         onset=pair.onset_frame,
