@@ -30,7 +30,7 @@ from physlab.scenes.clips import Clip
 from physlab.voe.metrics import comparisons, summarise
 
 POOLS = ("max", "mean", "habituated", "excess")
-DEFAULT_POOL = "max"
+DEFAULT_POOL = "excess"
 HABITUATION_SECONDS = 1.0
 SEGMENT = 96  # model frames scored at once in a long clip, so memory stays bounded at any length
 
