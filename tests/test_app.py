@@ -48,11 +48,14 @@ def test_surprise_lab_is_home_and_opens_on_a_pair_the_bundled_jepa_gets_right():
 
 
 def test_a_pair_the_model_gets_wrong_is_one_click_away():
+    families = precomputed.read_showcase()["models"]["jepa"]["families"]
+    # A family with a pair the bundled JEPA gets wrong or ties among seeds 0-7 (which one depends on the model).
+    family, scores = next((name, s) for name, s in families.items() if len(seeds_by_outcome(s)["more"]) < len(s))
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    app.selectbox[0].select(family).run()
     wrong = next(b for b in app.button if b.label == "A pair it gets wrong")
     wrong.click().run()
     assert not app.exception
-    scores = precomputed.read_showcase()["models"]["jepa"]["families"]["support_car"]
     by_outcome = seeds_by_outcome(scores)
     assert app.number_input[0].value in by_outcome["less"] + by_outcome["tie"]
     assert app.error[0].value.startswith("The possible twin surprises the model more: it gets this pair wrong")
