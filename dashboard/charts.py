@@ -80,7 +80,7 @@ def looking_times(score, scale: SurpriseScale, height: int = 170) -> alt.LayerCh
     data = pd.DataFrame({"twin": ["possible", "impossible"], "surprise": [score.possible, score.impossible]})
     data["label"] = data["surprise"].map(lambda value: f"{value:.2f}")
     y = alt.Y("twin:N", sort=list(TWIN_COLORS), title=None)
-    x = alt.X("surprise:Q", title="peak surprise", scale=alt.Scale(zero=False, padding=30))
+    x = alt.X("surprise:Q", title="surprise: peak over the clip's median", scale=alt.Scale(zero=False, padding=30))
     dots = alt.Chart(data).mark_circle(size=220, opacity=1).encode(x=x, y=y, color=alt.Color("twin:N", scale=_TWINS, legend=None))
     labels = alt.Chart(data).mark_text(dy=-14, fontSize=12).encode(x=x, y=y, text="label:N")
     layers = [dots, labels]

@@ -69,7 +69,7 @@ with preview:
     onset = shown["onset"]
     st.markdown(
         f"**{shown['violation'].replace('_', ' ')}**, onset at frame {onset} ({onset / shown['fps']:.2f} s); "
-        f"peak surprise {score.impossible:.2f} impossible, {score.possible:.2f} possible"
+        f"surprise (peak over median) {score.impossible:.2f} impossible, {score.possible:.2f} possible"
     )
     show_twins(shown, bold=False)
     table = curve_table(shown["curves"], shown["fps"])

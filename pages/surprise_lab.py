@@ -104,7 +104,8 @@ with twins_column:
         column.video(shown[f"{label}_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
     st.altair_chart(looking_times(score, scale), width="stretch")
     st.caption(
-        f"Looking time: each twin's peak surprise, as pairs are compared. The violation starts at frame {onset} "
+        f"Looking time: each twin's surprise as pairs are compared, its peak over its own typical frame. "
+        f"The violation starts at frame {onset} "
         f"({onset / fps:.2f} s) of {shown['frames']} ({shown['frames'] / fps:.1f} s)."
     )
 

@@ -85,6 +85,7 @@ with clips_tab:
                 [
                     {
                         "clip": curve.name,
+                        "surprise (peak over median)": curve.clip_surprise("excess"),
                         "peak surprise": curve.clip_surprise("max"),
                         "mean surprise": curve.clip_surprise("mean"),
                         "peak at (s)": curve.peak_seconds(),

@@ -263,9 +263,10 @@ def _score(args: argparse.Namespace) -> int:
         videos.append(video)
     curves = score_videos(model, videos, precision=args.precision, aspect=args.aspect) if videos else []
     for curve in curves:
-        high, mean = curve.clip_surprise("max"), curve.clip_surprise("mean")
+        excess, high, mean = (curve.clip_surprise(pool) for pool in ("excess", "max", "mean"))
         print(
-            f"{curve.name}: surprise max {high:.4f} mean {mean:.4f}, peak at {curve.peak_seconds():.2f} s "
+            f"{curve.name}: surprise excess {excess:.4f} (peak over the clip's median) max {high:.4f} mean {mean:.4f}, "
+            f"peak at {curve.peak_seconds():.2f} s "
             f"(frame {curve.peak_frame()}); {len(curve.values)} frames at {curve.fps:g} fps, scored from "
             f"{curve.seconds[np.flatnonzero(~np.isnan(curve.values))[0]]:.2f} s"
         )

@@ -196,7 +196,11 @@ def test_cli_evaluate_and_score(stimulus_set, tiny_model, tmp_path):
     scored = _run("score", str(clip), str(tmp_path / "missing.mp4"), "--model", str(tiny_model), "--csv", str(tmp_path / "f.csv"))
     assert scored.returncode == 1
     assert scored.stderr.strip().splitlines() == [f"physlab: error: {tmp_path / 'missing.mp4'}: no such file"]
-    assert "surprise max" in scored.stdout and (tmp_path / "f.csv").read_text().startswith("clip,frame,seconds,surprise")
+    assert (
+        "surprise excess" in scored.stdout
+        and " max " in scored.stdout
+        and (tmp_path / "f.csv").read_text().startswith("clip,frame,seconds,surprise")
+    )
 
 
 def test_cli_unreadable_model_is_one_line(stimulus_set, tmp_path):
