@@ -32,8 +32,9 @@ def simulate(world: World, frames: int, fps: float) -> Trajectory:
         target = max(stepped + (1 if t else 0), round(t * PHYSICS_HZ / fps))
         # A frame's contacts are those of every physics step since the last frame: an elastic impact lasts a
         # step or two, which a clip at 10-20 fps would otherwise miss.
-        touched: set[frozenset[str]] = set()
-        for step in range(stepped, target):
+        steps = range(stepped, target)
+        touched = set() if steps else set(_contact_pairs(client, name_of))  # the first frame: before any step
+        for step in steps:
             if hinges.items:
                 hinges.pose(step / PHYSICS_HZ)
             p.stepSimulation(physicsClientId=client)
@@ -50,7 +51,7 @@ def simulate(world: World, frames: int, fps: float) -> Trajectory:
             if world.joints[name]:
                 states = p.getJointStates(body, world.joints[name], physicsClientId=client)
                 joints[name][t] = [state[0] for state in states]
-        contacts.append(frozenset(touched | _contact_pairs(client, name_of)))
+        contacts.append(frozenset(touched))
     tracks = {}
     for i, name in enumerate(names):
         model = world.scene.object(name)
