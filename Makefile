@@ -8,17 +8,22 @@ PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 
-.PHONY: install browser test test-fast lint demo bench clean
+.PHONY: install reinstall browser test test-fast lint demo dashboard-data bench clean
 
-install: $(VENV)/.installed
+# The venv is (re)installed when the pins' content changes, not their file times: a fresh checkout or
+# a `git pull` that leaves the pins alone installs nothing.
+PINS := $(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+install:
+	@test "$$(cat $(VENV)/.installed 2>/dev/null)" = "$(PINS)" || $(MAKE) --no-print-directory reinstall
+
+reinstall:
 	@test "$(PYTHON_OK)" = "True" || { echo "physlab needs Python 3.11 (pybullet has no wheels for newer ones); set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $@
+	echo "$(PINS)" > $(VENV)/.installed
 
 # The browser test drives Debian's Chromium with Playwright (no browser download).
 browser:
@@ -34,8 +39,17 @@ test: lint browser
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
+# Settings every run shares are in .streamlit/config.toml (no e-mail prompt, no usage statistics, no
+# Deploy button). Streamlit opens a browser itself when there is a display (its default `server.headless`
+# is true on Linux without DISPLAY or WAYLAND_DISPLAY), so the same command serves from a script, over
+# ssh or in CI. The demo does not watch files: a large tree overflows inotify's queue.
 demo: install
-	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT) --server.headless false --browser.gatherUsageStats false
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType none < /dev/null
+
+# What the dashboard opens with (dashboard/data/), remade after a bundled model changes (about 15 minutes
+# on 2 cores); tests/test_precomputed.py fails until it is.
+dashboard-data: install
+	$(BIN)/python -m dashboard.precomputed
 
 bench: install
 	$(BIN)/python benchmarks/bench_generate.py
@@ -43,6 +57,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_models.py --foreign
 	$(BIN)/python benchmarks/bench_visibility.py
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python benchmarks/bench_resolution.py
+	$(BIN)/python benchmarks/bench_generalization.py --held-out heldout_dusk,heldout_gif_corner,heldout_mpeg4_portrait
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache artifacts

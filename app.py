@@ -1,6 +1,11 @@
 """The physlab dashboard: `make demo` (or `streamlit run app.py`)."""
 
+import os
+
 import streamlit as st
+
+# An unreadable upload is reported on its page; opencv's ffmpeg need not also print "moov atom not found".
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 st.set_page_config(page_title="physlab", page_icon="🧪", layout="wide")
 navigation = st.navigation(
@@ -14,5 +19,5 @@ navigation = st.navigation(
         st.Page("pages/planning.py", title="Planning", icon=":material/route:"),
     ]
 )
-st.sidebar.caption("physlab: surprise as prediction error in a world model's representation space.")
+st.sidebar.caption("physlab: an intuitive-physics lab. A world model's surprise is how badly it predicted what it saw.")
 navigation.run()

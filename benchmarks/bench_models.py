@@ -7,7 +7,7 @@ The pairs come from physlab's own families with seeds far from any training clip
 is written once under benchmarks/data/ and reused. `--foreign` makes the pairs look unlike
 the training data (30 fps instead of 24, saturated floors, muted walls, wider and farther
 cameras, other sizes), and `--set DIR` scores a set made by someone else (any folder in the
-DESIGN.md contract).
+docs/design.md contract).
 """
 
 from __future__ import annotations
@@ -18,43 +18,14 @@ import time
 from pathlib import Path
 
 from physlab.data.stimuli import write_stimuli
+from physlab.lab.looks import foreign_look
 from physlab.model import load_model
 from physlab.scenes.families import load_families
-from physlab.scenes.spec import Family
 from physlab.voe.metrics import interval_text
 from physlab.voe.plots import plot_accuracy_by_concept
-from physlab.voe.surprise import evaluate
+from physlab.voe.surprise import DEFAULT_POOL, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
-
-
-def foreign_look(family: Family) -> Family:
-    """The same events filmed differently: another frame rate, palette, camera and object scale."""
-    camera = family.camera.model_copy(
-        update={"distance": _scaled(family.camera.distance, 1.15), "yaw": (-35.0, 35.0), "fov": (36.0, 52.0)}
-    )
-    objects = [obj.model_copy(update={"size": _scaled(obj.size, 1.1)}) for obj in family.objects]
-    frames = round(family.frames * 30 / family.fps)
-    return family.model_copy(
-        update={
-            "fps": 30.0,
-            "frames": frames,
-            "floor_color": "random",
-            "wall_color": "random_muted",
-            "camera": camera,
-            "objects": objects,
-        }
-    )
-
-
-def _scaled(value, factor: float):
-    if isinstance(value, tuple) and len(value) == 3:
-        return tuple(_scaled(v, factor) for v in value)
-    if isinstance(value, tuple):
-        return (value[0] * factor, value[1] * factor)
-    if isinstance(value, (int, float)):
-        return value * factor
-    return value
 
 
 def print_table(results: dict[str, dict], part: str, title: str) -> None:
@@ -80,7 +51,7 @@ def main() -> None:
     parser.add_argument("--set", help="score this stimulus set instead of making one")
     parser.add_argument("--foreign", action="store_true", help="make the pairs look unlike the training data")
     parser.add_argument("--models", default="jepa,pixel,untrained")
-    parser.add_argument("--pool", choices=["max", "mean"], default="max")
+    parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
     kind = "foreign" if args.foreign else "pairs"

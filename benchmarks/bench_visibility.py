@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default=str(HERE / "data" / "pairs_20_100000_128"), help="a stimulus set (DESIGN.md contract)")
+    parser.add_argument("--set", default=str(HERE / "data" / "pairs_20_100000_128"), help="a stimulus set (docs/design.md)")
     parser.add_argument("--models", default="jepa,pixel,untrained")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()

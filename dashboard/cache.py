@@ -6,9 +6,20 @@ import streamlit as st
 import yaml
 
 import physlab
+from dashboard import precomputed
 from physlab.data.video import encode_mp4
+from physlab.lab.showcase import score_pair
+from physlab.lab.units import SurpriseScale, surprise_scale
 from physlab.model import WorldModel, load_model
-from physlab.voe.surprise import score_videos
+
+MODELS = {"jepa": "bundled JEPA", "pixel": "pixel-space predictor", "untrained": "untrained encoder"}
+# What each model predicts, in a clause: the captions say what "surprise" is for the model chosen.
+PREDICTS = {
+    "jepa": "the bundled JEPA, which predicts an abstract description of each coming frame (and the colours in view)",
+    "pixel": "the pixel-space predictor, which predicts the coming frames' pixels themselves",
+    "untrained": "an encoder and predictor that never learned (a baseline for what chance looks like)",
+}
+TWIN_COLORS = {"possible": "#2b8cbe", "impossible": "#e34a33"}
 
 
 def show_twins(shown: dict, bold: bool = True) -> None:
@@ -18,20 +29,27 @@ def show_twins(shown: dict, bold: bool = True) -> None:
         column.video(shown[f"{label}_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
 
 
-MODELS = {"jepa": "bundled JEPA", "pixel": "pixel-space predictor", "untrained": "untrained encoder"}
-TWIN_COLORS = {"possible": "#2b8cbe", "impossible": "#e34a33"}
-
-
 @st.cache_resource(show_spinner=False)
 def world_model(name: str) -> WorldModel:
     """Loaded once per server and shared by every session (inference only, so thread-safe)."""
     return load_model(name)
 
 
+def model_scale(name: str) -> SurpriseScale:
+    """What the model's surprise values mean: the axis title with its unit and one sentence."""
+    return surprise_scale(world_model(name).config)
+
+
 def model_picker() -> str:
     """The sidebar's choice of world model, the same on every page."""
     names = list(MODELS)
     return st.sidebar.radio("World model", names, captions=list(MODELS.values()), key="model_name")
+
+
+@st.cache_data(show_spinner=False)
+def showcase() -> dict:
+    """Which of seeds 0-7 of each family each bundled model gets right (dashboard/precomputed.py)."""
+    return precomputed.read_showcase()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -43,11 +61,10 @@ def scored_pair(family_name: str, seed: int, size: int, model_name: str, design:
     family = physlab.Family.model_validate(yaml.safe_load(design)) if design else physlab.load_family(family_name)
     pair = physlab.make_pair(family, seed, size=size)
     possible, impossible = pair.possible, pair.impossible
-    curves = score_videos(world_model(model_name), [(clip.label, clip.frames, clip.fps) for clip in (possible, impossible)])
+    curves, score = score_pair(pair, world_model(model_name))
     return {
         "curves": {curve.name: (curve.frames, curve.values) for curve in curves},
-        # The clip's surprise as `evaluate` compares twins by it, and each channel's peak when there are several.
-        "peaks": {curve.name: curve.clip_surprise("max") for curve in curves},
+        "score": score,
         "channel_peaks": {curve.name: curve.channel_peaks() for curve in curves},
         "possible_video": encode_mp4(possible.frames, possible.fps),
         "impossible_video": encode_mp4(impossible.frames, impossible.fps),
@@ -56,6 +73,7 @@ def scored_pair(family_name: str, seed: int, size: int, model_name: str, design:
         "onset": pair.onset_frame,
         "violation": impossible.violation,
         "concept": possible.scene.concept,
+        "scene": possible.scene,
         "fps": possible.fps,
         "frames": len(possible.frames),
     }

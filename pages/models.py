@@ -2,62 +2,108 @@
 
 import hashlib
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import physlab
-from dashboard.charts import accuracy_bars, training_curves
+from dashboard import precomputed
+from dashboard.cache import MODELS, world_model
+from dashboard.charts import accuracy_chart, training_curves
+from dashboard.tables import concept_table, side_by_side
 from physlab.model.checkpoint import BUNDLED_DIR
 from physlab.train.loop import COLLAPSE_STD
-from physlab.voe.comparison import compare_models, concept_rows
+from physlab.voe.surprise import evaluate
 
 SETS_DIR = Path(tempfile.gettempdir()) / "physlab-dashboard" / "sets"
+LOOKS = {
+    "training": "Filmed as in training",
+    "foreign": "Filmed differently (held out: 30 fps, other colours, wider cameras, larger objects)",
+}
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def comparison(families: tuple[str, ...], pairs: int, seed: int) -> list[dict]:
-    """Make the set once (it is kept on disk and reused) and score it with every model."""
+@st.cache_data(show_spinner=False)
+def stored() -> tuple[list[dict], dict]:
+    return precomputed.read_comparison(), precomputed.comparison_info()
+
+
+def show(results: dict[str, dict], key: str) -> None:
+    table = concept_table({MODELS[name]: summary for name, summary in results.items()})
+    st.altair_chart(accuracy_chart(table.dropna(subset=["pairwise_accuracy"])), width="stretch")
+    st.dataframe(side_by_side(table), width="stretch")
+    st.caption("Each cell: pairwise accuracy (its 95% interval) · AUROC.")
+    st.download_button("Table (CSV)", table.to_csv(index=False), file_name=f"models_{key}.csv", key=f"csv_{key}")
+
+
+def fresh(families: list[str], pairs: int, seed: int) -> dict[str, dict]:
+    """Make a new set (kept on disk and reused) and score it with every model, showing each step's progress."""
     key = hashlib.sha1(",".join(families).encode()).hexdigest()[:10]
     folder = SETS_DIR / f"{key}_{pairs}_{seed}"
-    made = physlab.write_stimuli(
-        folder, [physlab.load_family(name) for name in families], pairs, seed=seed, size=64, progress=False
-    )
-    if made.errors:
-        raise physlab.PhyslabError("; ".join(made.errors))
-    return concept_rows(compare_models(folder, ["jepa", "pixel", "untrained"]))
+    bar = st.progress(0.0, text="starting")
+    for done, name in enumerate(families):
+        bar.progress(0.5 * done / len(families), text=f"making pairs: {name} ({done + 1} of {len(families)} families)")
+        made = physlab.write_stimuli(folder, [physlab.load_family(name)], pairs, seed=seed, size=64, progress=False)
+        if made.errors:
+            st.warning("; ".join(made.errors))
+    results = {}
+    for index, name in enumerate(MODELS):
+
+        def tick(stage: str, done: int, total: int, index: int = index, name: str = name) -> None:
+            if stage == "scoring":
+                fraction = 0.5 + 0.5 * (index + done / max(total, 1)) / len(MODELS)
+                bar.progress(min(fraction, 1.0), text=f"scoring with the {MODELS[name]}: {done} of {total} clips")
+
+        results[name] = evaluate(folder, world_model(name), on_progress=tick).summary
+    bar.empty()
+    return results
 
 
 st.title("Models")
 st.caption(
-    "Representation-space prediction (the JEPA) against pixel-space prediction and an encoder that never learned, "
-    "on the same fresh pairs. Pairwise accuracy: how often the impossible twin is the more surprising one (chance 0.5)."
+    "Predicting an abstract description of the coming frames (the bundled JEPA) against predicting their pixels, and "
+    "against an encoder that never learned, on the same pairs. Pairwise accuracy: the share of pairs whose impossible "
+    "twin surprises the model more (chance is 0.5), with its 95% interval; AUROC: how well surprise alone tells "
+    "possible clips from impossible ones."
 )
+rows, info = stored()
 names = [family.name for family in physlab.load_families(with_violations=True)]
 chosen = st.multiselect("Scene families", names, default=names, key="models_families")
-pairs_column, seed_column = st.columns(2)
-pairs = pairs_column.number_input("Pairs per family", min_value=1, max_value=50, value=2, key="models_pairs")
-seed = seed_column.number_input("First seed", min_value=0, value=200_000, step=1, key="models_seed")
 if not chosen:
     st.info("Choose at least one scene family.")
 else:
-    with st.spinner(f"Making {int(pairs) * len(chosen)} pairs and scoring them with all three models..."):
+    summaries = precomputed.summaries(rows, set(chosen))
+    st.caption(
+        f"{info['pairs_per_family']} pairs a family (seeds from {info['first_seed']}, {info['size']} px), scored on "
+        f"{info['made']} by `python -m dashboard.precomputed`; `benchmarks/bench_models.py` scores the same pairs."
+    )
+    for tab, look in zip(st.tabs(list(LOOKS.values())), LOOKS):
+        with tab:
+            show(summaries[look], look)
+
+with st.expander("Score fresh pairs"):
+    st.caption("New pairs of the families chosen above, made at 64 px and scored with all three models (a minute or more).")
+    pairs_column, seed_column, button_column = st.columns(3, vertical_alignment="bottom")
+    pairs = pairs_column.number_input("Pairs per family", min_value=1, max_value=50, value=4, key="models_pairs")
+    seed = seed_column.number_input("First seed", min_value=0, value=200_000, step=1, key="models_seed")
+    request = (tuple(chosen), int(pairs), int(seed))
+    if button_column.button("Make and score", disabled=not chosen, key="models_fresh"):
+        started = time.perf_counter()
         try:
-            rows = pd.DataFrame(comparison(tuple(chosen), int(pairs), int(seed)))
+            st.session_state.models_fresh_result = (request, fresh(list(chosen), int(pairs), int(seed)))
         except physlab.PhyslabError as err:  # e.g. another session is making the same set right now
             st.error(str(err))
-            st.stop()
-    st.altair_chart(accuracy_bars(rows[rows["concept"] != "overall"]), width="stretch")
-    wide = rows.pivot_table(index="concept", columns="model", values="pairwise_accuracy")
-    st.dataframe(wide.style.format("{:.2f}"), width="stretch")
-    st.download_button("Table (CSV)", rows.to_csv(index=False), file_name="models_by_concept.csv")
+        else:
+            st.caption(f"Made and scored in {time.perf_counter() - started:.0f} s.")
+    if st.session_state.get("models_fresh_result", (None,))[0] == request:
+        show(st.session_state.models_fresh_result[1], "fresh")
 
 st.divider()
-st.subheader("Training curves")
+st.subheader("Training curves", anchor=False)
 st.caption(
-    "Loss, and the collapse monitor: the per-dimension standard deviation of the latents. Below the dashed line "
-    "the encoder is collapsing to a constant and training warns."
+    "Loss, and the collapse monitor: the spread (per-dimension standard deviation) of the latents. Below the dashed "
+    "line the encoder is collapsing to a constant and training warns."
 )
 default_log = BUNDLED_DIR / "jepa.metrics.csv"
 log = st.text_input("A run folder or its metrics.csv", value=str(default_log), key="metrics_path")
@@ -75,4 +121,4 @@ except (OSError, ValueError, pd.errors.ParserError) as err:
 else:
     st.altair_chart(training_curves(metrics, COLLAPSE_STD), width="stretch")
     last = metrics.iloc[-1]
-    st.caption(f"{int(last['step'])} steps; final loss {last['loss']:.4f}, latent std {last['latent_std']:.3f}.")
+    st.caption(f"{int(last['step'])} steps; final loss {last['loss']:.4f}, latent spread {last['latent_std']:.3f}.")

@@ -4,36 +4,82 @@ import numpy as np
 import streamlit as st
 
 import physlab
-from dashboard.cache import MODELS, model_picker, scored_pair, show_twins
-from dashboard.charts import curve_table, peak_bars, twin_curves
+from dashboard.cache import MODELS, PREDICTS, model_picker, model_scale, scored_pair, showcase
+from dashboard.charts import curve_table, looking_times, twin_curves
+from physlab.lab.showcase import seeds_by_outcome
 
-SIZE = 128
+VERDICT = {
+    "more": "The impossible twin surprises the model more",
+    "less": "The possible twin surprises the model more: it gets this pair wrong",
+    "tie": "The twins tie",
+}
+# Plain names of the bundled JEPA's two channels of surprise.
+CHANNELS = {"latents": "motion and shape (its learned description)", "colour": "the colours in view"}
+
+measured = showcase()
+SIZE = measured["size"]
+SEEDS = measured["seeds"]
 
 
-def _draw_seed() -> None:
-    st.session_state.seed = int(np.random.default_rng().integers(10**6))
+def outcomes(model: str, family: str) -> dict[str, list[int]]:
+    """The measured seeds of a family by outcome under a model."""
+    return seeds_by_outcome(measured["models"][model]["families"].get(family, {}))
 
 
-def _draw_family_and_seed(names: list[str]) -> None:
+def opening_seed(family: str) -> int:
+    """The first measured seed the bundled JEPA gets right (the page opens there), else the first one."""
+    right = outcomes("jepa", family)["more"]
+    return right[0] if right else SEEDS[0]
+
+
+def _family_changed() -> None:
+    st.session_state.seed = opening_seed(st.session_state.family)
+
+
+def _surprise_me(names: list[str]) -> None:
     rng = np.random.default_rng()
     st.session_state.family = names[int(rng.integers(len(names)))]
-    _draw_seed()
+    st.session_state.seed = int(rng.integers(10**6))
 
+
+def _a_wrong_one(wrong: list[int]) -> None:
+    later = [seed for seed in wrong if seed > st.session_state.seed]
+    st.session_state.seed = (later or wrong)[0]
+
+
+model_name = model_picker()
+scale = model_scale(model_name)
+names = [family.name for family in physlab.load_families(with_violations=True)]
+st.session_state.setdefault("family", "support_car")
+st.session_state.setdefault("seed", opening_seed(st.session_state.family))
 
 st.title("Surprise lab")
 st.caption(
-    "A world model that has only ever watched possible events sees a possible clip and its impossible twin. "
-    "The twins are identical, pixel for pixel, until the violation's onset; the model's surprise is its "
-    "prediction error in representation space, frame by frame."
+    "A world model that has only ever watched possible events sees a possible clip and its impossible twin, "
+    f"identical until the violation's onset. Its surprise is how badly it predicted each frame; here that is "
+    f"{PREDICTS[model_name]}."
 )
-names = [family.name for family in physlab.load_families(with_violations=True)]
-st.session_state.setdefault("seed", 0)
-st.session_state.setdefault("family", "support_car")
-model_name = model_picker()
-left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
-family_name = left.selectbox("Scene family", names, key="family")
-middle.number_input("Seed", min_value=0, max_value=10**6, step=1, key="seed")
-right.button("Surprise me", width="stretch", on_click=_draw_family_and_seed, args=(names,), type="primary")
+family_column, seed_column, draw_column, wrong_column = st.columns([2, 1, 1, 1], vertical_alignment="bottom")
+family_name = family_column.selectbox("Scene family", names, key="family", on_change=_family_changed)
+seed_column.number_input("Seed", min_value=0, max_value=10**6, step=1, key="seed")
+draw_column.button("Surprise me", width="stretch", on_click=_surprise_me, args=(names,), type="primary")
+by_outcome = outcomes(model_name, family_name)
+wrong = by_outcome["less"] + by_outcome["tie"]
+wrong_column.button(
+    "A pair it gets wrong",
+    width="stretch",
+    on_click=_a_wrong_one,
+    args=(wrong,),
+    disabled=not wrong,
+    help=f"The {MODELS[model_name]} got every one of seeds {SEEDS[0]}-{SEEDS[-1]} of this family right."
+    if not wrong
+    else f"Seeds of this family the {MODELS[model_name]} gets wrong or ties: {', '.join(map(str, wrong))}.",
+)
+st.caption(
+    f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right, "
+    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied (measured by `python -m dashboard.precomputed`); "
+    "each family opens on the first pair the bundled JEPA gets right."
+)
 
 with st.spinner("Simulating, rendering and scoring the pair..."):
     try:
@@ -42,42 +88,53 @@ with st.spinner("Simulating, rendering and scoring the pair..."):
         st.error(str(err))
         st.stop()
 
-onset, fps = shown["onset"], shown["fps"]
-st.subheader(f"{shown['concept']}: {shown['violation'].replace('_', ' ')}")
-show_twins(shown)
-st.markdown(f"Violation onset: frame **{onset}** ({onset / fps:.2f} s); the clips run {shown['frames'] / fps:.1f} s.")
+onset, fps, score = shown["onset"], shown["fps"], shown["score"]
+st.subheader(f"{shown['concept']}: {shown['violation'].replace('_', ' ')}", anchor=False)
+text = {
+    "more": f"{VERDICT['more']} ({score.impossible:.2f} against {score.possible:.2f} for the possible twin, at their peaks).",
+    "less": f"{VERDICT['less']} ({score.possible:.2f} against {score.impossible:.2f} for the impossible twin, at their peaks).",
+    "tie": f"{VERDICT['tie']} at {score.possible:.2f}: {score.tie_reason()}. A tie is not a success.",
+}[score.outcome]
+{"more": st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
 
-table = curve_table(shown["curves"], fps)
-frame = st.slider("Frame", 0, shown["frames"] - 1, value=min(onset, shown["frames"] - 1))
-chart_column, bars_column = st.columns([3, 1])
-chart_column.altair_chart(twin_curves(table, onset, frame, MODELS[model_name]), width="stretch")
-bars_column.altair_chart(peak_bars(shown["peaks"]), width="stretch")
-still_possible, still_impossible = st.columns(2)
-here = table[table["frame"] <= frame].groupby("twin")["surprise"].last()
+twins_column, frame_column = st.columns([1, 1], gap="medium")
+with twins_column:
+    for column, label in zip(st.columns(2), ("possible", "impossible")):
+        column.markdown(f"**{label.capitalize()}**")
+        column.video(shown[f"{label}_video"], format="video/mp4", loop=True, autoplay=True, muted=True)
+    st.altair_chart(looking_times(score, scale), width="stretch")
+    st.caption(
+        f"Looking time: each twin's surprise as pairs are compared, its peak over its own typical frame. "
+        f"The violation starts at frame {onset} "
+        f"({onset / fps:.2f} s) of {shown['frames']} ({shown['frames'] / fps:.1f} s)."
+    )
 
 
-def _at_frame(twin: str) -> str:
-    return f"surprise {here[twin]:.3f}" if twin in here else "before the model's first prediction"
+@st.fragment
+def frame_view(shown: dict, key: str) -> None:
+    """The curves with the slider's frame marked, and both twins at that frame: reruns alone when the slider moves."""
+    table = curve_table(shown["curves"], fps)
+    start = min(onset, shown["frames"] - 1)
+    st.altair_chart(twin_curves(table, onset, st.session_state.get(key, start), scale, fps), width="stretch")
+    frame = st.slider("Frame", 0, shown["frames"] - 1, value=start, key=key)
+    here = table[table["frame"] <= frame].groupby("twin")["surprise"].last()
+    for column, twin in zip(st.columns(2), ("possible", "impossible")):
+        value = f"surprise {here[twin]:.2f}" if twin in here else "not predicted yet"
+        column.image(shown[f"{twin}_frames"][frame], caption=f"{twin}, frame {frame}: {value}", width="stretch")
 
 
-still_possible.image(
-    shown["possible_frames"][frame], caption=f"possible, frame {frame}: {_at_frame('possible')}", width="stretch"
-)
-still_impossible.image(
-    shown["impossible_frames"][frame], caption=f"impossible, frame {frame}: {_at_frame('impossible')}", width="stretch"
-)
-peaks = shown["peaks"]
-verdict = "more" if peaks["impossible"] > peaks["possible"] else "less"
-channels = shown["channel_peaks"]["impossible"]
-by_channel = (
-    " Its channels peak at "
-    + ", ".join(f"{name} {channels[name]:.2f} vs {shown['channel_peaks']['possible'][name]:.2f}" for name in channels)
-    + " (impossible vs possible; the clip's peak is their soft maximum)."
-    if channels
-    else ""
-)
-st.info(
-    f"The model's peak surprise is **{verdict}** for the impossible twin "
-    f"({peaks['impossible']:.3f} vs {peaks['possible']:.3f}).{by_channel} "
-    "The bars play the part of an infant's looking time; the dashed line marks the onset."
-)
+with frame_column:
+    frame_view(shown, key=f"frame:{family_name}:{st.session_state.seed}:{model_name}")
+
+st.caption(f"**Scale.** {scale.meaning}")
+channels = shown["channel_peaks"]
+if channels["impossible"]:
+    parts = [
+        f"{CHANNELS.get(name, name)}: {channels['impossible'][name]:.2f} impossible, {channels['possible'][name]:.2f} possible"
+        for name in channels["impossible"]
+    ]
+    st.caption(
+        f"**Two kinds of surprise.** The {MODELS[model_name]} predicts two things and is surprised by each: "
+        + "; ".join(parts)
+        + ". A clip's surprise is mostly the larger of the two, raised a little when both are high."
+    )

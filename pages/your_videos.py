@@ -1,19 +1,22 @@
 """Your videos: surprise curves of uploaded clips, or the evaluation of a zipped stimulus set."""
 
 import json
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import physlab
-from dashboard.cache import MODELS, model_picker, world_model
-from dashboard.charts import clip_curves
+from dashboard.cache import MODELS, model_picker, model_scale, world_model
+from dashboard.charts import accuracy_chart, aligned_curves, clip_curves
+from dashboard.tables import concept_table
+from physlab.data.video import VIDEO_SUFFIXES
 from physlab.lab.uploads import evaluate_zip, score_files
-from physlab.voe.plots import plot_accuracy_by_concept, plot_aligned_curves
+from physlab.voe.metrics import interval_text
+from physlab.voe.plots import onset_aligned
 
-VIDEO_TYPES = ["mp4", "avi", "gif", "webm", "npz", "mov", "mkv"]
+VIDEO_TYPES = [suffix.removeprefix(".") for suffix in VIDEO_SUFFIXES]
+NUMBER = st.column_config.NumberColumn(format="%.2f")
+CLIP = st.column_config.TextColumn("clip", width="large")
 
 
 # Every widget change reruns the page; uploads are scored once per (bytes, model), not on every rerun.
@@ -27,13 +30,44 @@ def evaluated_zip(data: bytes, name: str, model_name: str):
     return evaluate_zip(data, world_model(model_name), name)
 
 
+def per_concept(summary: dict) -> pd.DataFrame:
+    """Per concept, then overall: pairs, accuracy with its 95% interval, AUROC, onset-to-peak delay."""
+    rows = []
+    for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:
+        delay = metrics.get("peak_delay_s")
+        rows.append(
+            {
+                "concept": concept,
+                "pairs": metrics["pairs"],
+                "pairwise accuracy": metrics["pairwise_accuracy"],
+                "95% interval": interval_text(metrics.get("pairwise_interval")),
+                "AUROC": metrics["auroc"],
+                "onset to peak (s)": delay.get("median") if isinstance(delay, dict) else delay,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def aligned_table(evaluation) -> pd.DataFrame:
+    """Every clip's surprise against seconds from its onset, long, for the per-concept chart."""
+    grid, by_concept = onset_aligned(evaluation.clips, evaluation.curves)
+    parts = [
+        pd.DataFrame({"seconds from onset": grid, "surprise": values, "twin": label, "concept": concept})
+        for concept, labels in by_concept.items()
+        for label, stack in labels.items()
+        for values in stack
+    ]
+    return pd.concat(parts).dropna() if parts else pd.DataFrame()
+
+
 st.title("Your videos")
 st.caption(
     "Bring clips from anywhere: any size and frame rate (they are resized and resampled to the model's), at least "
-    "a few frames. Or a zipped stimulus set with a manifest.csv (clip, pair, label, concept) for pairwise accuracy."
+    "8 frames. Or a zipped stimulus set with a manifest.csv (clip, pair, label, concept) for pairwise accuracy."
 )
 
 model_name = model_picker()
+scale = model_scale(model_name)
 clips_tab, set_tab = st.tabs(["Clips", "Stimulus set (zip)"])
 
 with clips_tab:
@@ -45,20 +79,26 @@ with clips_tab:
             st.warning(error)
         if curves:
             rows = [row for curve in curves for row in curve.rows()]
-            table = pd.DataFrame(rows).dropna()
-            st.altair_chart(clip_curves(table), width="stretch")
+            st.altair_chart(clip_curves(pd.DataFrame(rows).dropna(subset=["surprise"]), scale.axis), width="stretch")
+            st.caption(f"**Scale.** {scale.meaning}")
             summary = pd.DataFrame(
                 [
                     {
                         "clip": curve.name,
-                        "surprise (max)": curve.clip_surprise("max"),
-                        "surprise (mean)": curve.clip_surprise("mean"),
-                        "peak at (s)": curve.peak_frame() / curve.fps,
+                        "surprise (peak over median)": curve.clip_surprise("excess"),
+                        "peak surprise": curve.clip_surprise("max"),
+                        "mean surprise": curve.clip_surprise("mean"),
+                        "peak at (s)": curve.peak_seconds(),
                     }
                     for curve in curves
                 ]
             )
-            st.dataframe(summary, hide_index=True, width="stretch")
+            st.dataframe(
+                summary,
+                hide_index=True,
+                width="stretch",
+                column_config={"clip": CLIP, **{column: NUMBER for column in summary.columns[1:]}},
+            )
             st.download_button("Per-frame surprise (CSV)", pd.DataFrame(rows).to_csv(index=False), file_name="surprise.csv")
 
 with set_tab:
@@ -77,20 +117,31 @@ with set_tab:
             st.error(f"{upload.name}: no complete pair could be scored.")
             st.stop()
         overall, auroc, pairs = st.columns(3)
-        overall.metric("Pairwise accuracy", f"{summary['pairwise_accuracy']:.2f}")
+        low, high = summary["pairwise_interval"]
+        overall.metric("Pairwise accuracy", f"{summary['pairwise_accuracy']:.2f}", help=f"95% interval {low:.2f}-{high:.2f}")
+        overall.caption(f"95% interval {low:.2f}-{high:.2f}")
         auroc.metric("AUROC", "-" if summary["auroc"] is None else f"{summary['auroc']:.2f}")
         pairs.metric("Pairs", summary["pairs"])
-        concepts = pd.DataFrame([{"concept": c, **m} for c, m in summary["per_concept"].items()])
-        st.dataframe(concepts, hide_index=True, width="stretch")
-        with tempfile.TemporaryDirectory() as temp:
-            accuracy_png, curves_png = Path(temp) / "accuracy.png", Path(temp) / "aligned.png"
-            plot_accuracy_by_concept({MODELS[model_name]: summary}, accuracy_png)
-            left, right = st.columns(2)
-            left.image(accuracy_png.read_bytes(), caption="Pairwise accuracy by concept")
-            if any(row["onset_frame"] is not None for row in evaluation.clips):
-                plot_aligned_curves(evaluation.clips, evaluation.curves, curves_png)
-                right.image(curves_png.read_bytes(), caption="Surprise aligned on the onset (mean and spread)")
-        st.dataframe(pd.DataFrame(evaluation.clips), hide_index=True, width="stretch")
+        table = per_concept(summary)
+        st.dataframe(
+            table, hide_index=True, width="stretch", column_config={c: NUMBER for c in table.columns[2:] if c != "95% interval"}
+        )
+        bars = concept_table({MODELS[model_name]: summary})
+        st.altair_chart(accuracy_chart(bars.dropna(subset=["pairwise_accuracy"])), width="stretch")
+        aligned = aligned_table(evaluation)
+        if not aligned.empty:
+            st.markdown("**Surprise around the onset**: the mean of each twin's clips, and their spread (one standard deviation)")
+            st.altair_chart(aligned_curves(aligned, scale.axis), width="stretch")
+        clips = pd.DataFrame(evaluation.clips)
+        st.dataframe(
+            clips.rename(columns=lambda name: name.replace("_", " ")),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "clip": CLIP,
+                **{name.replace("_", " "): NUMBER for name in ("surprise", "surprise_max", "surprise_mean", "peak_delay_s")},
+            },
+        )
         csv_column, json_column = st.columns(2)
-        csv_column.download_button("Per-clip results (CSV)", pd.DataFrame(evaluation.clips).to_csv(index=False), "clips.csv")
+        csv_column.download_button("Per-clip results (CSV)", clips.to_csv(index=False), "clips.csv")
         json_column.download_button("Summary (JSON)", json.dumps(summary, indent=1), "summary.json")

@@ -12,9 +12,11 @@ The Python API:
     physlab.set_visibility("set/")                    # does the JEPA's representation see each violation?
 """
 
+from physlab import _moved
 from physlab._quiet import import_pybullet_quietly
 
 import_pybullet_quietly()
+_moved.install()
 
 from physlab.data.shards import iter_training_clips, read_shard, write_training_set
 from physlab.data.stimuli import write_stimuli
@@ -22,8 +24,19 @@ from physlab.errors import PhyslabError
 from physlab.scenes.clips import Clip, Pair, make_clip, make_pair
 from physlab.scenes.families import family_names, load_families, load_family
 from physlab.scenes.spec import Family, sample_scene
-from physlab.voe.surprise import evaluate, surprise
-from physlab.voe.visibility import set_visibility
+
+# Scoring needs torch, which takes seconds to import: it loads on first use, so generating data
+# (and every worker process it spawns) starts without it.
+_LAZY = {"evaluate": "physlab.voe.surprise", "surprise": "physlab.voe.surprise", "set_visibility": "physlab.voe.visibility"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'physlab' has no attribute {name!r}")
+
 
 __all__ = [
     "Clip",

@@ -8,12 +8,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from physlab.data.shards import parse_shard, write_training_set
 from physlab.data.stimuli import SetReport, write_stimuli
+from physlab.data.video import ASPECT_MODES, DEFAULT_FPS, MAX_SECONDS
 from physlab.errors import PhyslabError
 from physlab.files import write_csv, write_json
 from physlab.model.config import PRESETS
 from physlab.scenes.families import load_families
+from physlab.voe.surprise import DEFAULT_POOL, POOLS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     families.add_argument("--scenes", help="comma-separated family names or YAML paths (default: all bundled)")
     families.set_defaults(run=_families)
 
+    looks = commands.add_parser("looks", help="list the bundled looks (how scenes are filmed: docs/looks.md)")
+    looks.set_defaults(run=_looks)
+
     stimuli = commands.add_parser("stimuli", help="write a stimulus set of matched possible/impossible pairs")
     stimuli.add_argument("out", help="output folder")
     stimuli.add_argument("--pairs", type=_positive, required=True, help="pairs per family")
@@ -62,12 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=_generate)
 
     train = commands.add_parser("train", help="train a world model on possible events (torchrun for several processes)")
-    train.add_argument("--data", required=True, help="training folder made by `physlab generate`")
+    train.add_argument("--data", help="training folder made by `physlab generate` (with --resume: the run's own)")
     train.add_argument("--out", required=True, help="run folder for checkpoints and the metrics log")
     train.add_argument("--config", help="YAML training config (overrides the preset)")
-    train.add_argument("--preset", help=f"named config: {', '.join(PRESETS)}")
-    train.add_argument("--steps", type=_positive, help="override the number of steps")
-    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.add_argument("--preset", help=f"named config: {', '.join(PRESETS)} (default: default; with --resume: the run's own)")
+    train.add_argument("--steps", type=_positive, help="override the number of steps (with --resume: go on to this step)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out with its own config and data")
     train.add_argument("--init", help="start from this model's weights (model file or bundled name): fine-tuning")
     train.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train (default: a GPU when there is one)"
@@ -75,24 +82,26 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    score = commands.add_parser("score", help="per-frame surprise of any videos (mp4, avi, gif, webm, npz)")
-    score.add_argument("videos", nargs="+", help="video files")
+    score = commands.add_parser("score", help="per-frame surprise of any videos or frame folders")
+    score.add_argument("videos", nargs="+", help="video files (any FFmpeg reads), frame folders or npz")
     score.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
     score.add_argument("--csv", help="write the per-frame curves here")
     score.add_argument("--plot", help="draw the curves here (.png or .svg)")
-    score.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto", help="auto: bfloat16 where native")
+    _reading(score)
+    score.add_argument("--fps", type=_positive_float, help=f"frame rate of files with no timing (default {DEFAULT_FPS:g})")
     score.set_defaults(run=_score)
 
     evaluate = commands.add_parser("evaluate", help="pairwise accuracy and AUROC of a model on a stimulus set")
-    evaluate.add_argument("set", help="stimulus set folder (manifest.csv + clips)")
+    evaluate.add_argument("set", help="stimulus set folder (manifest.csv + clips), or an IntPhys-layout tree")
     evaluate.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
-    evaluate.add_argument("--pool", choices=["max", "mean"], default="max", help="clip surprise over time (default max)")
     evaluate.add_argument(
-        "--precision", choices=["auto", "float32", "bfloat16"], default="auto", help="auto: bfloat16 where native"
+        "--pool", choices=POOLS, default=DEFAULT_POOL, help=f"clip surprise over time (default {DEFAULT_POOL}); all are reported"
     )
+    _reading(evaluate)
     evaluate.add_argument("--json", help="write the summary here")
     evaluate.add_argument("--csv", help="write one row per clip here")
     evaluate.add_argument("--plots", help="folder for the plots")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
     evaluate.set_defaults(run=_evaluate)
 
     visibility = commands.add_parser(
@@ -139,6 +148,10 @@ def _common(parser: argparse.ArgumentParser, *, size: int) -> None:
     parser.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
     parser.add_argument("--size", type=_even_size, default=size, help=f"frame size in pixels, even (default {size})")
     parser.add_argument("--frames", type=_frames, default=None, help="frames per clip (default: the family's, 48)")
+    parser.add_argument(
+        "--look",
+        help="how clips are filmed: a bundled look (classic, randomized, heldout_...) or a look YAML path (default: classic)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -146,6 +159,14 @@ def _families(args: argparse.Namespace) -> int:
     for family in load_families(args.scenes):
         violations = ", ".join(v.name for v in family.violations) or "(none: training only)"
         print(f"{family.name:20s} {family.concept:12s} {violations}")
+    return 0
+
+
+def _looks(args: argparse.Namespace) -> int:
+    from physlab.scenes.looks import load_look, look_names
+
+    for name in look_names():
+        print(f"{name:24s} {load_look(name).description}")
     return 0
 
 
@@ -168,6 +189,7 @@ def _stimuli(args: argparse.Namespace) -> int:
         frames=args.frames,
         workers=args.workers,
         progress=not args.quiet,
+        look=_look(args.look),
     )
     return _summarise(report, "pairs")
 
@@ -189,6 +211,7 @@ def _generate(args: argparse.Namespace) -> int:
         shard=parse_shard(args.shard),
         shard_size=args.shard_size,
         progress=not args.quiet,
+        look=_look(args.look),
     )
     return _summarise(report, "clips")
 
@@ -212,19 +235,47 @@ def _generate_episodes(args: argparse.Namespace) -> int:
     return _summarise(report, "episodes")
 
 
+def _look(name: str | None):
+    from physlab.scenes.looks import load_look
+
+    return load_look(name) if name else None
+
+
 def _train(args: argparse.Namespace) -> int:
     from physlab.control.data import is_action_data
 
     if is_action_data(args.data):
         return _train_action_model(args)
     from physlab.model import load_train_config
-    from physlab.train.loop import train
+    from physlab.model.checkpoint import model_info
+    from physlab.model.config import merge_config
+    from physlab.train.loop import read_run, train
 
     overrides = {key: value for key, value in (("steps", args.steps), ("init", args.init)) if value}
-    config = load_train_config(args.config, args.preset or ("default" if args.config is None else None), overrides)
-    model = train(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
-    if int(os.environ.get("RANK", "0")) == 0:
-        print(f"{model}: trained for {config.steps} steps")
+    named = args.preset or args.config
+    source = f"preset {args.preset}" if args.preset else args.config
+    run = read_run(args.out) if args.resume else None
+    if run is not None and named is None:  # the run's own config; --steps may take it further
+        config = load_train_config(overrides=merge_config(run.config.model_dump(), overrides))
+        source = run.source
+    else:
+        config = load_train_config(args.config, args.preset or ("default" if args.config is None else None), overrides)
+    data = args.data or (run.data if run else None)
+    if data is None:
+        raise PhyslabError(
+            "train: --data is needed (a folder made by `physlab generate`)" + (" (the run did not record it)" if run else "")
+        )
+    speaks = int(os.environ.get("RANK", "0")) == 0
+    if run is not None and speaks:
+        what = (
+            f"resuming {args.out} at step {run.step} of {config.steps}"
+            if run.step
+            else f"{args.out}: no checkpoint yet, starting again"
+        )
+        print(f"{what} ({source or 'its recorded config'}; data {data})", flush=True)
+    model = train(data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device, source=source)
+    if speaks:
+        print(f"{model}: trained for {model_info(model).get('step', config.steps)} steps")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         # gloo's teardown can abort after a correct run; leave once every rank is done.
         sys.stdout.flush()
@@ -273,23 +324,49 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reading(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--aspect",
+        choices=ASPECT_MODES,
+        default="letterbox",
+        help="fit other aspect ratios by letterbox (default) or centre crop",
+    )
+    parser.add_argument(
+        "--max-seconds", type=_positive_float, default=MAX_SECONDS, help=f"refuse longer clips (default {MAX_SECONDS:g} s)"
+    )
+    parser.add_argument(
+        "--precision", choices=["auto", "float32", "bfloat16"], default="auto", help="auto: bfloat16 where native"
+    )
+
+
 def _score(args: argparse.Namespace) -> int:
     from physlab.data.video import read_video
     from physlab.model import load_model
-    from physlab.voe.surprise import score_videos
+    from physlab.voe.surprise import model_input, score_videos
 
     model = load_model(args.model)
+    spec = model_input(model.config, args.aspect, args.max_seconds)
     videos, failed = [], 0
     for path in args.videos:
         try:
-            videos.append((path, *read_video(path)))
+            video = read_video(path, spec, fps=args.fps)
         except PhyslabError as err:
             print(f"physlab: error: {err}", file=sys.stderr)
             failed += 1
-    curves = score_videos(model, videos, precision=args.precision) if videos else []
+            continue
+        for note in (None if video.has_timing else video.timing, video.warning):
+            if note:
+                print(f"physlab: note: {path}: {note}", file=sys.stderr)
+        videos.append(video)
+    curves = score_videos(model, videos, precision=args.precision, aspect=args.aspect) if videos else []
     for curve in curves:
-        high, mean = curve.clip_surprise("max"), curve.clip_surprise("mean")
-        print(f"{curve.name}: surprise max {high:.4f} mean {mean:.4f}, peak at frame {curve.peak_frame()}")
+        excess, high, mean = (curve.clip_surprise(pool) for pool in ("excess", "max", "mean"))
+        print(
+            f"{curve.name}: surprise excess {excess:.4f} (peak over the clip's median) max {high:.4f} mean {mean:.4f}, "
+            f"peak at {curve.peak_seconds():.2f} s "
+            f"(frame {curve.peak_frame()}); {len(curve.values)} frames at {curve.fps:g} fps, scored from "
+            f"{curve.seconds[np.flatnonzero(~np.isnan(curve.values))[0]]:.2f} s"
+        )
     if args.csv and curves:
         write_csv(args.csv, [row for curve in curves for row in curve.rows()])
     if args.plot and curves:
@@ -302,7 +379,15 @@ def _score(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from physlab.voe.surprise import evaluate
 
-    result = evaluate(args.set, args.model, pool=args.pool, precision=args.precision)
+    result = evaluate(
+        args.set,
+        args.model,
+        pool=args.pool,
+        precision=args.precision,
+        aspect=args.aspect,
+        max_seconds=args.max_seconds,
+        progress=not args.quiet,
+    )
     summary = result.summary
     print(format_table(summary))
     if args.json:
@@ -315,6 +400,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         plots = Path(args.plots)
         plot_aligned_curves(result.clips, result.curves, plots / "surprise_aligned.png")
         plot_accuracy_by_concept({summary["model"]: summary}, plots / "accuracy_by_concept.png")
+    for note in result.notes:
+        print(f"physlab: note: {note}", file=sys.stderr)
     for error in result.errors:
         print(f"physlab: error: {error}", file=sys.stderr)
     return 1 if result.errors else 0
@@ -373,16 +460,38 @@ def _experiment_check(args: argparse.Namespace) -> int:
 
 
 def format_table(summary: dict) -> str:
-    """The per-concept table a person reads first."""
+    """The per-concept table a person reads first: the chosen pool's accuracy, its interval and AUROC, then each
+    pool's accuracy beside it, and the accuracy from the onset on where the set gives onsets."""
     from physlab.voe.metrics import interval_text
 
-    lines = [f"{'concept':14s} {'pairs':>5s} {'pairwise':>9s} {'95% interval':>13s} {'auroc':>7s}"]
+    pools = list(summary.get("pools", {}))
+    timed = summary.get("after_onset") is not None
+    lines = [
+        f"{'concept':14s} {'pairs':>5s} {'pairwise':>9s} {'95% interval':>13s} {'auroc':>7s}"
+        + "".join(f" {pool[:10]:>10s}" for pool in pools)
+        + (f" {'from onset':>10s}" if timed else "")
+    ]
     for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:
-        accuracy, area, interval = metrics["pairwise_accuracy"], metrics["auroc"], metrics.get("pairwise_interval")
-        accuracy_text = "-" if accuracy is None else f"{accuracy:.3f}"
-        area_text = "-" if area is None else f"{area:.3f}"
-        lines.append(f"{concept:14s} {metrics['pairs']:5d} {accuracy_text:>9s} {interval_text(interval):>13s} {area_text:>7s}")
-    return "\n".join(lines)
+        interval = metrics.get("pairwise_interval")
+        line = (
+            f"{concept:14s} {metrics['pairs']:5d} {_share(metrics['pairwise_accuracy']):>9s} "
+            f"{interval_text(interval):>13s} {_share(metrics['auroc']):>7s}"
+        )
+        line += "".join(f" {_share(metrics['pools'][pool]['pairwise_accuracy']):>10s}" for pool in pools)
+        if timed:
+            line += f" {_share((metrics.get('after_onset') or {}).get('pairwise_accuracy')):>10s}"
+        lines.append(line)
+    groups, pairs = summary.get("groups", 0), summary["pairs"]
+    ties = ", ".join(f"{pool} {summary['pools'][pool].get('ties', 0)}" for pool in pools)
+    footer = f"pool {summary.get('pool', 'max')}; a tie counts as a miss ({summary.get('ties', 0)} tied"
+    footer += f"; by pool: {ties})" if pools else ")"
+    if groups and pairs != groups:
+        footer += f"; {pairs} possible x impossible comparisons in {groups} groups"
+    return "\n".join([*lines, footer])
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _summarise(report: SetReport, unit: str) -> int:
@@ -396,6 +505,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value:g}")
     return value
 
 

@@ -7,7 +7,8 @@ import csv
 import fcntl
 import json
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +43,19 @@ def read_yaml_mapping(path: str | Path, what: str, *, empty_ok: bool = False) ->
     return data
 
 
+def bundled_or_file(name_or_path: str | Path, folder: Path, what: str) -> Path:
+    """The YAML file a name stands for: any path ending in .yaml/.yml or holding a folder separator as it is, else
+    the bundled `folder/<name>.yaml`; an unknown name is an error listing the bundled ones (`what`: "scene family")."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        return Path(text)
+    path = folder / f"{text}.yaml"
+    if not path.exists():
+        names = ", ".join(sorted(candidate.stem for candidate in folder.glob("*.yaml")))
+        raise PhyslabError(f"no {what} named {text!r}; bundled ones: {names}")
+    return path
+
+
 def read_validated_yaml(path: str | Path, what: str, schema: type[Model], **describe: Any) -> Model:
     """A YAML mapping file validated by a pydantic `schema`, which records the file in its `source` field.
 
@@ -56,19 +70,37 @@ def read_validated_yaml(path: str | Path, what: str, schema: type[Model], **desc
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds."""
+    """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds.
+
+    The file gets the permissions a plain `open()` would give it under the current umask (clips,
+    manifests and models are shared in a lab), not `tempfile.mkstemp`'s owner-only 0600, even when
+    the writer replaces the temporary file with one of its own (safetensors does).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
+    temp = _new_file(path.parent, f".{path.stem}.", f".tmp{path.suffix}")
+    mode = stat.S_IMODE(os.stat(temp).st_mode)
     try:
         yield Path(temp)
         with open(temp, "rb") as written:  # on disk before it takes the final name
             os.fsync(written.fileno())
+        os.chmod(temp, mode)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def _new_file(folder: Path, prefix: str, suffix: str) -> str:
+    """Create an empty file with a fresh name, mode 0666 less the umask (as open() does)."""
+    for _ in range(100):
+        temp = folder / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return str(temp)
+    raise FileExistsError(f"{folder}: no free temporary name for {prefix}*{suffix}")
 
 
 def write_json(path: str | Path, data: Any) -> None:

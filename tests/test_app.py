@@ -9,8 +9,10 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 import physlab
+from dashboard import precomputed
 from physlab.data.video import encode_mp4
 from physlab.lab.designer import export_zip
+from physlab.lab.showcase import PairScore, seeds_by_outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "pages"
@@ -26,48 +28,89 @@ def clip_mp4() -> bytes:
     return encode_mp4(clip.frames, clip.fps)
 
 
-def test_surprise_lab_is_home_and_shows_both_twins_and_the_onset():
+def test_surprise_lab_is_home_and_opens_on_a_pair_the_bundled_jepa_gets_right():
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     assert not app.exception
     assert app.title[0].value == "Surprise lab"
     assert len(app.get("video")) == 2
-    assert any("onset" in m.value for m in app.markdown)
-    assert len(app.get("vega_lite_chart")) == 2
-    verdict = app.info[0].value  # the bundled JEPA's two channels, and its clip peaks as evaluate compares them
-    assert "latents" in verdict and "colour" in verdict and "soft maximum" in verdict
+    assert len(app.get("vega_lite_chart")) == 2  # the looking times, and the curves
+    opening = seeds_by_outcome(precomputed.read_showcase()["models"]["jepa"]["families"]["support_car"])["more"][0]
+    assert app.number_input[0].value == opening
+    assert app.success[0].value.startswith("The impossible twin surprises the model more")
+    assert "surprise (SD above a typical peak)" in app.get("vega_lite_chart")[1].proto.spec  # the axis has its unit
+    captions = " ".join(c.value for c in app.caption)
+    assert "0 is how surprised the model is, at its most, by a typical possible clip" in captions  # the scale, in words
+    assert "motion and shape" in captions and "the colours in view" in captions  # the two channels, in plain words
+    assert "soft maximum" not in captions and "latents" not in captions
     app.selectbox[0].select("gravity_toss").run()
     assert not app.exception
     assert app.subheader[0].value.startswith("gravity")
+
+
+def test_a_pair_the_model_gets_wrong_is_one_click_away():
+    families = precomputed.read_showcase()["models"]["jepa"]["families"]
+    # A family with a pair the bundled JEPA gets wrong or ties among seeds 0-7 (which one depends on the model).
+    family, scores = next((name, s) for name, s in families.items() if len(seeds_by_outcome(s)["more"]) < len(s))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    app.selectbox[0].select(family).run()
+    wrong = next(b for b in app.button if b.label == "A pair it gets wrong")
+    wrong.click().run()
+    assert not app.exception
+    by_outcome = seeds_by_outcome(scores)
+    assert app.number_input[0].value in by_outcome["less"] + by_outcome["tie"]
+    assert app.error[0].value.startswith("The possible twin surprises the model more: it gets this pair wrong")
+
+
+def test_a_tie_is_called_a_tie_and_explained():
+    tied = PairScore(possible=1.25, impossible=1.25, possible_peak=4, impossible_peak=4, onset=20)
+    assert tied.outcome == "tie"
+    assert "before the violation's onset at frame 20" in tied.tie_reason()
+    assert PairScore(1.0, 1.5, 30, 30, 20).outcome == "more" and PairScore(1.5, 1.0, 30, 30, 20).outcome == "less"
 
 
 def test_surprise_me_draws_a_new_pair():
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     app.button[0].click().run()
     assert not app.exception
-    assert app.number_input[0].value == app.session_state.seed != 0
+    assert app.number_input[0].value == app.session_state.seed
     assert app.selectbox[0].value == app.session_state.family
     assert len(app.get("video")) == 2
 
 
-def test_the_model_can_be_switched():
+def test_the_model_can_be_switched_and_the_words_follow_it():
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     app.sidebar.radio[0].set_value("pixel").run()
     assert not app.exception
     assert app.session_state.model_name == "pixel"
-    assert "surprise (pixel-space predictor)" in str(app.get("vega_lite_chart")[0].proto.spec)
+    assert "surprise (squared pixel error)" in str(app.get("vega_lite_chart")[1].proto.spec)
+    assert "predicts the coming frames' pixels themselves" in app.caption[0].value
+    assert "representation space" not in app.caption[0].value
+
+
+def test_the_frame_slider_shows_both_twins_at_that_frame():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    app.slider[0].set_value(20).run()
+    assert not app.exception
+    captions = [image.proto.imgs[0].caption for image in app.get("image")]
+    assert captions[0].startswith("possible, frame 20: surprise ") and captions[1].startswith("impossible, frame 20: ")
 
 
 def test_scene_designer_pins_a_parameter_and_exports_a_set():
     app = page("scene_designer").run()
     assert not app.exception
     assert len(app.get("video")) == 2
-    velocity = next(box for box in app.checkbox if box.label == "pin car · velocity x")
-    velocity.check().run()
-    slider = next(s for s in app.slider if s.label == "car · velocity x")
+    slider = next(s for s in app.slider if s.label == "car · velocity x (m/s)")
+    drawn = physlab.sample_scene(physlab.load_family("support_car"), 0).objects[1].velocity[0]
+    assert slider.value == pytest.approx(drawn) and slider.disabled  # what the seed drew, not the range's middle
+    onset = app.markdown[1].value
+    next(box for box in app.checkbox if box.help == "Pin car · velocity x").check().run()
+    assert not app.exception
+    assert app.markdown[1].value == onset  # pinned at the value drawn: the same pair, the same onset
+    slider = next(s for s in app.slider if s.label == "car · velocity x (m/s)")
     slider.set_value(2.3).run()
     assert not app.exception
     designed = yaml.safe_load(app.code[0].value)
-    assert designed["objects"][1]["velocity"][0] == pytest.approx(2.3)
+    assert designed["objects"][1]["velocity"][0] == [pytest.approx(2.3), pytest.approx(2.3)]
     app.number_input(key="export_pairs").set_value(1).run()
     next(b for b in app.button if b.label == "Make the stimulus set").click().run()
     assert not app.exception
@@ -107,9 +150,11 @@ def test_models_page_compares_the_three_models_and_plots_a_training_log(tmp_path
     app.session_state["models_pairs"] = 1
     app.run()
     assert not app.exception
-    table = app.dataframe[0].value
-    assert set(table.columns) == {"jepa", "pixel", "untrained"}
-    assert len(app.get("vega_lite_chart")) == 2  # accuracy by concept, and the bundled model's training log
+    table = app.dataframe[0].value  # the stored comparison of the bundled models, on solidity's pairs
+    assert list(table.columns) == ["bundled JEPA", "pixel-space predictor", "untrained encoder", "pairs"]
+    assert list(table.index) == ["solidity", "overall"]  # overall last
+    assert " (" in table.iloc[0, 0] and " · " in table.iloc[0, 0]  # accuracy (95% interval) · AUROC
+    assert len(app.get("vega_lite_chart")) == 3  # two looks' accuracies, and the bundled model's training log
     log = tmp_path / "metrics.csv"
     log.write_text("step,loss\n1,0.5\n")
     app.text_input(key="metrics_path").input(str(log)).run()

@@ -65,3 +65,15 @@ def test_bad_arguments_are_refused(capsys, args, message):
 def test_bad_shard_spec(tmp_path, capsys):
     assert main(["generate", str(tmp_path), "--clips", "1", "--shard", "3/2"]) == 2
     assert "need 0 <= i < N" in capsys.readouterr().err
+
+
+def test_scripts_written_against_the_old_module_names_still_import():
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = importlib.import_module("physlab.uploads")
+    new = importlib.import_module("physlab.lab.uploads")
+    assert old is new
+    assert any("physlab.lab.uploads" in str(w.message) for w in caught)

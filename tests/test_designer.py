@@ -1,5 +1,6 @@
 """Designing stimuli (knobs, pinning, export) and scoring uploads (loose files, zipped sets)."""
 
+import dataclasses
 import io
 import zipfile
 
@@ -9,7 +10,7 @@ import pytest
 import physlab
 from physlab.data.video import encode_mp4
 from physlab.errors import PhyslabError
-from physlab.lab.designer import export_zip, family_yaml, fix, knobs
+from physlab.lab.designer import drawn_values, export_zip, family_yaml, fix, knobs
 from physlab.lab.uploads import evaluate_zip, score_files, unpack_stimulus_set
 from physlab.model import load_model
 
@@ -27,13 +28,44 @@ def test_pinned_values_reach_every_clip(tmp_path):
     family = physlab.load_family("support_car")
     velocity = next(k for k in knobs(family) if k.label == "car · velocity x")
     designed = fix(family, {velocity.path: 2.25})
-    assert designed.objects[1].velocity[0] == 2.25
+    assert designed.objects[1].velocity[0] == (2.25, 2.25)  # a range of one value: still drawn, always 2.25
     assert velocity.label not in {k.label for k in knobs(designed)}
     for seed in (0, 1):
-        assert physlab.sample_scene(designed, seed).objects[1].velocity[0] == pytest.approx(2.25)
+        assert physlab.sample_scene(designed, seed).objects[1].velocity[0] == 2.25
     path = tmp_path / "designed.yaml"
     path.write_text(family_yaml(designed))
-    assert physlab.load_family(path).objects[1].velocity[0] == 2.25
+    assert family_yaml(designed).startswith("# Pinned parameters are ranges of one value")
+    assert physlab.load_family(path).objects[1].velocity[0] == (2.25, 2.25)
+
+
+def test_pinning_one_parameter_keeps_every_other_as_the_seed_drew_it():
+    family = physlab.load_family("support_car")
+    velocity = next(k for k in knobs(family) if k.label == "car · velocity x")
+    for seed in (0, 7):
+        drawn = physlab.sample_scene(family, seed)
+        pinned = physlab.sample_scene(fix(family, {velocity.path: 2.39}), seed)
+        car = dataclasses.replace(drawn.objects[1], velocity=(2.39, *drawn.objects[1].velocity[1:]))
+        assert pinned == dataclasses.replace(drawn, objects=(drawn.objects[0], car))
+        values, after = drawn_values(family, drawn), drawn_values(family, pinned)
+        assert {k: v for k, v in after.items() if k != velocity.path} == {k: v for k, v in values.items() if k != velocity.path}
+
+
+def test_pinning_a_parameter_to_the_value_drawn_gives_the_very_same_pair():
+    family = physlab.load_family("support_car")
+    pair = physlab.make_pair(family, 0, size=32)
+    values = drawn_values(family, pair.possible.scene)
+    mass = next(k for k in knobs(family) if k.label == "car · mass")
+    assert values[mass.path] == pair.possible.scene.objects[1].mass
+    assert mass.low <= values[mass.path] <= mass.high
+    again = physlab.make_pair(fix(family, {mass.path: values[mass.path]}), 0, size=32)
+    assert again.onset_frame == pair.onset_frame
+    assert np.array_equal(again.impossible.frames, pair.impossible.frames)
+
+
+def test_knobs_have_units():
+    units = {knob.label: knob.unit for knob in knobs(physlab.load_family("support_car"))}
+    assert units["car · velocity x"] == "m/s" and units["car · mass"] == "kg" and units["car · size"] == "m"
+    assert units["camera · yaw"] == "°" and units["camera · distance"] == "m"
 
 
 def test_an_impossible_pin_is_a_clear_error():

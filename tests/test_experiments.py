@@ -81,7 +81,11 @@ def test_a_bad_file_is_one_line_on_stderr(tmp_path):
 def test_an_experiment_runs_end_to_end_and_a_rerun_reuses_its_work(tmp_path, monkeypatch):
     path = _write(tmp_path, TINY_EXPERIMENT)
     out = tmp_path / "results"
-    result = run_experiment(path, out, progress=False)
+    messages = []
+    result = run_experiment(path, out, progress=False, on_progress=lambda text, done: messages.append((text, done)))
+    scoring = [(text, done) for text, done in messages if text.endswith(" clips")]
+    assert scoring and scoring[-1][0].endswith("8/8 clips")  # the last set: 2 families x 2 pairs x 2 twins
+    assert [done for _, done in messages] == sorted(done for _, done in messages)
 
     summary = json.loads((out / "summary.json").read_text())
     checkpoints = [(r["model"], r["checkpoint"]) for r in summary["results"]]
@@ -122,7 +126,7 @@ def test_an_evaluation_of_a_bundled_name_is_redone_when_its_file_changes(tmp_pat
     (folder / "manifest.csv").write_text("clip,pair,label\n")
     scored = []
 
-    def counting(set_folder, model, pool):
+    def counting(set_folder, model, pool, **options):  # options: the progress callback
         scored.append(model)
         return SimpleNamespace(summary={"pairwise_accuracy": 0.5}, clips=[], curves={})
 

@@ -4,19 +4,17 @@ import csv
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from conftest import TINY
-from PIL import Image
 
 from physlab.data.stimuli import write_stimuli
-from physlab.data.video import read_video, resample, write_mp4
 from physlab.errors import PhyslabError
 from physlab.model import build_model, load_model, save_model
 from physlab.scenes.families import load_families
-from physlab.voe.metrics import summarise, wilson_interval
+from physlab.voe.metrics import comparisons, summarise, wilson_interval
 from physlab.voe.surprise import SurpriseCurve, evaluate, score_videos, surprise
 
 
@@ -41,119 +39,110 @@ def _moving_square(frames=24, size=40):
     return video
 
 
-def _write_with_opencv(path, frames, fourcc, fps=24):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, frames.shape[1:3][::-1])
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
-
-
-@pytest.mark.parametrize("suffix", [".mp4", ".mpeg4.mp4", ".avi", ".webm", ".gif", ".npz"])
-def test_reads_every_supported_format(tmp_path, suffix):
-    frames = _moving_square()
-    path = tmp_path / f"clip{suffix}"
-    if suffix == ".mp4":
-        write_mp4(path, frames, 24)
-    elif suffix == ".mpeg4.mp4":
-        _write_with_opencv(path, frames, "mp4v")
-    elif suffix == ".avi":
-        _write_with_opencv(path, frames, "MJPG")
-    elif suffix == ".webm":
-        _write_with_opencv(path, frames, "VP80")
-    elif suffix == ".gif":
-        images = [Image.fromarray(frame) for frame in frames]
-        images[0].save(path, save_all=True, append_images=images[1:], duration=83, loop=0)
-    else:
-        np.savez(path, frames=frames, fps=np.float32(24))
-    read, fps = read_video(path)
-    assert read.shape == (24, 40, 40, 3) and read.dtype == np.uint8
-    assert 10 <= fps <= 30
-    assert read[5, 15, 10].mean() > 150  # the square is where it was drawn
-
-
-def test_resampling_changes_rate_and_size():
-    frames = _moving_square(frames=48)
-    out, index = resample(frames, 24.0, 12.0, 16)
-    assert out.shape == (24, 16, 16, 3)
-    assert list(index[:4]) == [0, 2, 4, 6]
-    slow, index = resample(frames[:12], 6.0, 12.0, 40)
-    assert len(slow) == 24 and list(index[:4]) == [0, 0, 1, 1]
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [(b"", "cannot be decoded|no decodable frames"), (b"\x00garbage" * 100, "cannot be decoded|no decodable frames")],
-)
-def test_corrupt_and_empty_videos_are_named(tmp_path, content, message):
-    path = tmp_path / "broken.mp4"
-    path.write_bytes(content)
-    with pytest.raises(PhyslabError, match=message) as err:
-        read_video(path)
-    assert str(path) in str(err.value)
-
-
-def test_short_missing_and_non_video_files(tmp_path):
-    short = tmp_path / "short.npz"
-    np.savez(short, frames=_moving_square(frames=5))
-    with pytest.raises(PhyslabError, match="at least 8"):
-        read_video(short)
-    with pytest.raises(PhyslabError, match="no such file"):
-        read_video(tmp_path / "nothing.mp4")
-    text = tmp_path / "notes.txt"
-    text.write_text("hello")
-    with pytest.raises(PhyslabError, match="not a video"):
-        read_video(text)
-
-
 def test_surprise_curve_carries_frames_and_seconds(tiny_model):
     curve = surprise(_moving_square(frames=48), str(tiny_model), fps=24.0)
     assert len(curve.values) == 48 * 12 // 24
     assert np.isnan(curve.values[:2]).all() and np.isfinite(curve.values[2:]).all()
-    assert curve.frames[1] == 2 and curve.seconds[1] == pytest.approx(2 / 24)
+    assert curve.frames[1] == 2 and curve.seconds[1] == pytest.approx(1 / 12) and curve.source_time(2) == pytest.approx(2 / 24)
     assert curve.clip_surprise("max") >= curve.clip_surprise("mean")
 
 
-def test_pairwise_accuracy_and_auroc():
-    def row(pair, label, value, concept="c"):
-        return {
-            "pair": pair,
-            "label": label,
-            "surprise": value,
-            "concept": concept,
-            "peak_delay_s": 0.1 if label == "impossible" else None,
-        }
+def test_no_frame_is_scored_before_the_minimum_context(tiny_model):
+    model = load_model(tiny_model)
+    model.config = model.config.model_copy(update={"min_context": 0.5})  # 6 frames at 12 fps
+    curve = score_videos(model, [("clip", _moving_square(frames=48), 24.0)])[0]
+    assert np.isnan(curve.values[:4]).all() and np.isfinite(curve.values[4:]).all()  # the tiny model's context is 4
+    assert curve.rows()[3]["surprise"] is None and curve.rows()[4]["surprise"] is not None
 
-    pairs = [(row(1, "possible", 1.0), row(1, "impossible", 2.0)), (row(2, "possible", 3.0), row(2, "impossible", 0.5))]
-    pairs.append((row(3, "possible", 1.0, "d"), row(3, "impossible", 1.0, "d")))
+
+def test_a_long_clip_scored_in_segments_gives_the_values_of_one_pass(tiny_model, monkeypatch):
+    import physlab.voe.surprise as scoring
+
+    model = load_model(tiny_model)
+    frames = np.random.default_rng(0).integers(0, 255, (120, 32, 32, 3), dtype=np.uint8)
+    whole = score_videos(model, [("clip", frames, 12.0)], precision="float32")[0].values
+    monkeypatch.setattr(scoring, "SEGMENT", 16)
+    parts = score_videos(model, [("clip", frames, 12.0)], precision="float32")[0].values
+    np.testing.assert_allclose(parts, whole, rtol=1e-4, atol=1e-5)
+
+
+def test_the_pools_differ_as_documented():
+    values = np.array([np.nan, np.nan, 5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0])
+    curve = SurpriseCurve("x", values, np.arange(16), 12.0)
+    assert curve.clip_surprise("max") == 5.0
+    assert curve.clip_surprise("mean") == pytest.approx(np.nanmean(values))
+    assert curve.clip_surprise("habituated") == pytest.approx(2.0)  # the last frame, 2 over the second before it
+    assert curve.clip_surprise("excess") == pytest.approx(4.0)  # the peak, 4 over the clip's median frame
+    assert curve.clip_surprise("excess", after=1.0) == pytest.approx(2.0)  # the peak after 1 s, over the same median
+    assert curve.clip_surprise("max", after=1.0) == 3.0
+    with pytest.raises(PhyslabError, match="pool must be one of max, mean, habituated, excess"):
+        curve.clip_surprise("median")
+
+
+def test_the_excess_pool_ignores_how_much_a_look_raises_every_frame():
+    """A clip filmed in a look the model never saw errs more everywhere; the excess over its own median cancels that."""
+    values = np.array([np.nan, np.nan, 1.0, 1.2, 0.9, 1.1, 2.5, 1.0])
+    familiar = SurpriseCurve("a", values, np.arange(8), 12.0)
+    unfamiliar = SurpriseCurve("b", values + 7.0, np.arange(8), 12.0)
+    assert unfamiliar.clip_surprise("excess") == pytest.approx(familiar.clip_surprise("excess"))
+    assert unfamiliar.clip_surprise("max") > familiar.clip_surprise("max")
+
+
+def _row(pair, label, value, concept="c"):
+    return {
+        "clip": f"{pair}_{label}_{value}",
+        "pair": pair,
+        "label": label,
+        "surprise": value,
+        "concept": concept,
+        "peak_delay_s": 0.1 if label == "impossible" else None,
+    }
+
+
+def test_pairwise_accuracy_counts_a_tie_as_a_miss_and_auroc_counts_each_clip_once():
+    pairs = [(_row(1, "possible", 1.0), _row(1, "impossible", 2.0)), (_row(2, "possible", 3.0), _row(2, "impossible", 0.5))]
+    pairs.append((_row(3, "possible", 1.0, "d"), _row(3, "impossible", 1.0, "d")))
     summary = summarise(pairs, [r for p in pairs for r in p])
-    assert summary["pairwise_accuracy"] == pytest.approx((1 + 0 + 0.5) / 3)
+    assert summary["pairwise_accuracy"] == pytest.approx(1 / 3) and summary["ties"] == 1
     assert summary["per_concept"]["c"]["pairwise_accuracy"] == 0.5
-    assert summary["per_concept"]["d"]["pairs"] == 1
+    assert summary["per_concept"]["d"]["pairs"] == 1 and summary["per_concept"]["d"]["pairwise_accuracy"] == 0.0
     assert 0 <= summary["auroc"] <= 1
     low, high = summary["per_concept"]["c"]["pairwise_interval"]
     assert low < 0.5 < high
-    one_tie = summary["per_concept"]["d"]["pairwise_interval"]  # one pair says next to nothing
-    assert one_tie[0] < 0.1 and one_tie[1] > 0.9 and sum(one_tie) == pytest.approx(1.0)
 
 
-def test_the_accuracy_interval_is_wilsons_and_takes_half_wins():
+def test_every_possible_x_impossible_comparison_of_a_quadruplet_counts():
+    rows = [_row("A", "possible", 1.0), _row("A", "possible", 3.0), _row("A", "impossible", 2.0), _row("A", "impossible", 4.0)]
+    found, errors = comparisons(rows, rows, Path("set"))
+    assert len(found) == 4 and not errors
+    summary = summarise(found, rows)
+    assert summary["pairwise_accuracy"] == 0.75 and summary["pairs"] == 4 and summary["groups"] == 1
+    assert summary["auroc"] == 0.75  # four clips, each once
+    lonely = [_row("B", "possible", 1.0)]
+    _, errors = comparisons(lonely, lonely, Path("set"))
+    assert errors == ["set/manifest.csv: pair 'B' needs a possible and an impossible clip, has possible: B_possible_1.0"]
+
+
+def test_the_accuracy_interval_is_wilsons():
     from scipy.stats import binomtest
 
     for wins, count in [(10, 20), (14, 20), (20, 20), (0, 20), (37, 40)]:
         expected = binomtest(wins, count).proportion_ci(0.95, method="wilson")
         assert wilson_interval(wins / count, count) == pytest.approx([expected.low, expected.high], abs=2e-4)
-    tied = wilson_interval(12.5 / 20, 20)  # a tie counts half a win
-    assert wilson_interval(12 / 20, 20)[0] < tied[0] < wilson_interval(13 / 20, 20)[0]
     assert wilson_interval(0.5, 0) == [0.0, 1.0]
 
 
 def test_evaluate_a_set(stimulus_set, tiny_model):
     result = evaluate(stimulus_set, str(tiny_model))
     summary = result.summary
-    assert {"pairwise_accuracy", "auroc", "pairs", "per_concept", "errors"} <= set(summary)
-    assert summary["pairs"] == 4 and not summary["errors"]
+    assert {"pairwise_accuracy", "auroc", "pairs", "per_concept", "errors", "pools", "after_onset"} <= set(summary)
+    assert summary["pairs"] == 4 and not summary["errors"] and summary["groups"] == 4
+    assert set(summary["pools"]) == {"max", "mean", "habituated", "excess"}
+    assert summary["pools"][summary["pool"]]["pairwise_accuracy"] == summary["pairwise_accuracy"]
+    assert summary["after_onset"]["pairs"] == 4
     assert set(summary["per_concept"]) == {"inertia", "gravity"}
     assert len(result.clips) == 8 and all(r["peak_delay_s"] is not None for r in result.clips)
+    assert all(r["surprise_after_onset"] is not None for r in result.clips)
 
 
 def test_broken_clips_and_pairs_are_reported_and_the_rest_scored(stimulus_set, tiny_model, tmp_path):
@@ -167,7 +156,7 @@ def test_broken_clips_and_pairs_are_reported_and_the_rest_scored(stimulus_set, t
         csv.DictWriter(handle, fieldnames=list(rows[0])).writerow(orphan)
     result = evaluate(broken, str(tiny_model))
     assert result.summary["pairs"] == 3
-    assert any(rows[0]["clip"] in error and "decoded" in error for error in result.errors)
+    assert any(rows[0]["clip"] in error and "not a video" in error for error in result.errors)
     assert any("'orphan'" in error for error in result.errors)
 
 
@@ -207,7 +196,11 @@ def test_cli_evaluate_and_score(stimulus_set, tiny_model, tmp_path):
     scored = _run("score", str(clip), str(tmp_path / "missing.mp4"), "--model", str(tiny_model), "--csv", str(tmp_path / "f.csv"))
     assert scored.returncode == 1
     assert scored.stderr.strip().splitlines() == [f"physlab: error: {tmp_path / 'missing.mp4'}: no such file"]
-    assert "surprise max" in scored.stdout and (tmp_path / "f.csv").read_text().startswith("clip,frame,seconds,surprise")
+    assert (
+        "surprise excess" in scored.stdout
+        and " max " in scored.stdout
+        and (tmp_path / "f.csv").read_text().startswith("clip,frame,seconds,surprise")
+    )
 
 
 def test_cli_unreadable_model_is_one_line(stimulus_set, tmp_path):
@@ -219,8 +212,9 @@ def test_cli_unreadable_model_is_one_line(stimulus_set, tmp_path):
 
 
 def test_surprise_curve_rows():
-    curve = SurpriseCurve("x", np.array([np.nan, 0.5]), np.array([0, 2]), 24.0)
-    assert curve.rows()[0]["surprise"] is None and curve.rows()[1]["seconds"] == pytest.approx(2 / 24, abs=1e-4)
+    curve = SurpriseCurve("x", np.array([np.nan, 0.5]), np.array([0, 2]), 12.0)
+    assert curve.rows()[0]["surprise"] is None and curve.rows()[1]["seconds"] == pytest.approx(1 / 12, abs=1e-4)
+    assert curve.rows()[1]["frame"] == 2
 
 
 def test_precision_is_a_choice_and_bfloat16_keeps_the_curve(tiny_model):
@@ -231,31 +225,3 @@ def test_precision_is_a_choice_and_bfloat16_keeps_the_curve(tiny_model):
     assert np.corrcoef(exact.values[2:], fast.values[2:])[0, 1] > 0.9
     with pytest.raises(PhyslabError, match="precision must be"):
         score_videos(model, [("clip", frames, 24.0)], precision="half")
-
-
-def test_frames_at_times_shows_the_latest_frame_started_at_or_before_each_model_time():
-    from physlab.data.video import frames_at_times
-
-    # 10 fps for a second, then 60 fps for a second: the model's 12 fps sees each at its own time.
-    starts = np.concatenate([np.arange(10) / 10, 1 + np.arange(60) / 60])
-    index = frames_at_times(starts, 2.0, 12.0)
-    assert len(index) == 24
-    assert index[3] == 2  # 0.25 s: the frame taken at 0.2 s
-    assert index[12] == 10  # 1.0 s: the first of the fast frames
-    # A GIF frame held for 1.34 s stays on screen at every model time it covers.
-    gif = np.concatenate([np.arange(16) * 0.04, [0.64]])
-    index = frames_at_times(gif, 1.98, 12.0)
-    assert len(index) == 24 and (index[8:] == 16).all() and index[7] == 14
-
-
-def test_fit_frame_keeps_the_aspect_ratio():
-    from physlab.data.video import fit_frame
-
-    wide = np.full((40, 60, 3), 200, dtype=np.uint8)
-    boxed = fit_frame(wide, 30, "letterbox")
-    assert boxed.shape == (30, 30, 3)
-    assert (boxed[:5] == 0).all() and (boxed[-5:] == 0).all() and (boxed[5:25] == 200).all()
-    cropped = fit_frame(wide, 30, "crop")
-    assert cropped.shape == (30, 30, 3) and (cropped == 200).all()
-    tall = np.full((60, 40, 3), 100, dtype=np.uint8)
-    assert (fit_frame(tall, 30, "letterbox")[:, :5] == 0).all()

@@ -85,6 +85,16 @@ class ActionModelConfig(BaseModel):
         return self.control_hz / self.frame_skip
 
     @property
+    def context_needed(self) -> int:
+        """Pictures of real context before the first scored one (physlab.voe reads clips by it): one, the picture
+        an action's outcome is predicted from."""
+        return 1
+
+    @property
+    def first_scored_frame(self) -> int:
+        return 1
+
+    @property
     def grid(self) -> int:
         """Cells a side of the encoder's grid."""
         return self.image_size // 8
@@ -359,7 +369,7 @@ class ActionWorldModel(nn.Module):
                 surprise[:, 0, k] = (self.decoder(predicted) - frames[:, k]).pow(2).flatten(1).mean(1).float()
         return surprise
 
-    def score_set(self, folder, rows: list[dict], videos: list[tuple[str, np.ndarray, float]]) -> tuple[list, list[str]]:
+    def score_set(self, folder, rows: list[dict], videos: list) -> tuple[list, list[str]]:
         """Surprise curves of a stimulus set's clips under their actions (physlab.voe.surprise.evaluate calls it):
         each manifest row names its actions file in the `actions` column (physlab/control/surprise.py).
         Returns the curves and one error line per clip that could not be scored."""

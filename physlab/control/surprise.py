@@ -27,7 +27,7 @@ from physlab.control.spec import Push, TwoRooms, load_world
 from physlab.control.worlds import ControlWorld, connect, disconnect, make_world
 from physlab.data.settings import claim_settings
 from physlab.data.stimuli import MANIFEST_COLUMNS, SetReport
-from physlab.data.video import write_mp4
+from physlab.data.video import Video, write_mp4
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv, write_json
 
@@ -134,9 +134,7 @@ def action_surprise(
         ].numpy(), index
 
 
-def score_clips(
-    model: ActionWorldModel, folder: str | Path, rows: list[dict], videos: list[tuple[str, np.ndarray, float]]
-) -> tuple[list, list[str]]:
+def score_clips(model: ActionWorldModel, folder: str | Path, rows: list[dict], videos: list[Video]) -> tuple[list, list[str]]:
     """Surprise curves (physlab.voe.surprise.SurpriseCurve) of each clip under the actions its row names, and
     one error line per clip without readable actions."""
     from physlab.voe.surprise import SurpriseCurve
@@ -144,7 +142,8 @@ def score_clips(
     folder = Path(folder)
     curves, errors = [], []
     inside = folder.resolve()
-    for row, (name, frames, fps) in zip(rows, videos):
+    for row, video in zip(rows, videos):
+        name, frames, fps = video.name, video.frames, video.fps
         where = row.get("actions") or ""
         path = folder / where
         if not where:
@@ -161,7 +160,16 @@ def score_clips(
         except PhyslabError as err:
             errors.append(str(err))
             continue
-        curves.append(SurpriseCurve(name, values, index, fps))
+        curves.append(
+            SurpriseCurve(
+                name,
+                values,
+                video.source_index[index],
+                model.config.fps,
+                source_times=video.source_times,
+                timing=video.timing,
+            )
+        )
     return curves, errors
 
 

@@ -29,7 +29,8 @@ def run_batches(
 ) -> Iterator[R]:
     """Yield `function(batch)` for each batch as it completes (in completion order)."""
     sizes = list(sizes) if sizes is not None else [1] * len(batches)
-    bar = tqdm(total=sum(sizes), desc=description, unit=unit, disable=not progress, dynamic_ncols=True)
+    # Nothing to do (everything made before) draws no bar: an empty one would stand there while later steps run.
+    bar = tqdm(total=sum(sizes), desc=description, unit=unit, disable=not progress or not sum(sizes), dynamic_ncols=True)
     with bar:
         if workers <= 1:
             for batch, size in zip(batches, sizes):

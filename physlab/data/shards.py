@@ -3,6 +3,11 @@
 Clip i of a set made with seed S comes from family i mod F with seed `training_seed(S, i)`,
 so any shard can be made by any machine (`--shard i/N`), and a killed run, run again, makes
 only the shards that are missing. A shard appears under its final name only when complete.
+
+With a look, each clip is rendered at the look's size, aspect and frame rate, goes through its
+codec and is fitted into square frames (`physlab/data/fitting.py`); clips of one shard then
+differ in length (one duration, several frame rates), so a shard's frames are padded with black
+after each clip's own `frames`, and each clip's meta records its `fps` and `frames`.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+from physlab.data.fitting import training_view
 from physlab.data.parallel import run_batches
 from physlab.data.settings import claim_settings
 from physlab.data.stimuli import SetReport
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv
 from physlab.scenes.clips import make_clip, pybullet_client
+from physlab.scenes.looks import Look, effective_look, look_settings
 from physlab.scenes.spec import Family
 
 SHARD_COLUMNS = ["shard", "index", "family", "concept", "seed"]
@@ -37,6 +44,7 @@ class _ShardJob:
     out: Path
     size: int
     frames: int | None
+    look: Look | None = None
 
 
 @dataclass
@@ -80,9 +88,14 @@ def write_training_set(
     shard: tuple[int, int] = (0, 1),
     shard_size: int = 32,
     progress: bool = True,
+    look: Look | str | None = None,
 ) -> SetReport:
-    """Write `clips` possible clips drawn round-robin from `families` as npz shards."""
+    """Write `clips` possible clips drawn round-robin from `families` as npz shards.
+
+    `look`: a Look, a bundled look's name or a look file; each clip is filmed in a look drawn from it.
+    """
     out = Path(out)
+    look = effective_look(look)
     part, parts = shard
     manifest = out / ("manifest.csv" if parts == 1 else f"manifest-{part}-of-{parts}.csv")
     mine = [k for k in range(math.ceil(clips / shard_size)) if k % parts == part]
@@ -92,7 +105,14 @@ def write_training_set(
         claim_settings(
             out,
             "dataset.json",
-            {"families": [f.name for f in families], "seed": seed, "size": size, "frames": frames, "shard_size": shard_size},
+            {
+                "families": [f.name for f in families],
+                "seed": seed,
+                "size": size,
+                "frames": frames,
+                "shard_size": shard_size,
+                **look_settings(look),
+            },
         )
         report = SetReport(manifest=manifest)
         jobs = []
@@ -101,7 +121,7 @@ def write_training_set(
             if _shard_complete(shard_path(out, k), len(indices)):
                 report.reused += len(indices)
             else:
-                jobs.append(_ShardJob(k, indices, tuple(families), seed, out, size, frames))
+                jobs.append(_ShardJob(k, indices, tuple(families), seed, out, size, frames, look))
         for made in run_batches(
             _write_shard, jobs, workers=workers, sizes=[len(j.indices) for j in jobs], description="clips", progress=progress
         ):
@@ -111,6 +131,8 @@ def write_training_set(
 
 
 def _write_shard(job: _ShardJob) -> int:
+    if job.look is not None:
+        return _write_filmed_shard(job)
     with pybullet_client() as client:
         clips = [
             make_clip(
@@ -141,6 +163,40 @@ def _write_shard(job: _ShardJob) -> int:
             meta=np.array(json.dumps(meta)),
         )
     return len(clips)
+
+
+def _write_filmed_shard(job: _ShardJob) -> int:
+    """A shard of clips filmed in a look: square frames of the shard's size, padded after each clip's end."""
+    views, meta = [], []
+    with pybullet_client() as client:
+        for index in job.indices:
+            family = job.families[index % len(job.families)]
+            clip = make_clip(
+                family, training_seed(job.seed, index), size=job.size, frames=job.frames, client=client, look=job.look
+            )
+            views.append(training_view(clip, job.size))
+            look = clip.look
+            meta.append(
+                {
+                    "index": index,
+                    "family": clip.scene.family,
+                    "concept": clip.scene.concept,
+                    "seed": clip.scene.seed,
+                    "objects": clip.objects,
+                    "fps": clip.fps,
+                    "frames": len(clip.frames),
+                    "look": look.name,
+                    "filmed": {"width": look.width_pixels, "height": look.image_height, "codec": look.codec, "fit": look.fit},
+                }
+            )
+    longest = max(len(frames) for frames, _ in views)
+    frames = np.zeros((len(views), longest, job.size, job.size, 3), dtype=np.uint8)
+    masks = np.zeros((len(views), longest, job.size, job.size), dtype=np.uint8)
+    for i, (clip_frames, clip_masks) in enumerate(views):
+        frames[i, : len(clip_frames)], masks[i, : len(clip_masks)] = clip_frames, clip_masks
+    with atomic_path(shard_path(job.out, job.shard)) as temp:
+        np.savez_compressed(temp, frames=frames, masks=masks, meta=np.array(json.dumps(meta)))
+    return len(views)
 
 
 def _shard_complete(path: Path, expected: int) -> bool:
@@ -187,10 +243,11 @@ def shard_files(folder: str | Path) -> list[Path]:
 
 
 def iter_training_clips(folder: str | Path) -> Iterator[tuple[np.ndarray, dict]]:
-    """Each training clip's frames and metadata, one shard in memory at a time."""
+    """Each training clip's frames (without a shard's padding) and metadata, one shard in memory at a time."""
     for path in shard_files(folder):
         shard = read_shard(path)
-        yield from zip(shard.frames, shard.meta)
+        for frames, meta in zip(shard.frames, shard.meta):
+            yield frames[: meta.get("frames", len(frames))], meta
 
 
 def _write_manifest(manifest: Path, shards: list[Path]) -> None:

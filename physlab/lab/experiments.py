@@ -24,15 +24,20 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from tqdm import tqdm
 
 from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
+from physlab.model import load_model
 from physlab.model.checkpoint import model_file
 from physlab.scenes.families import load_families
 from physlab.voe.metrics import interval_columns
-from physlab.voe.surprise import SurpriseCurve, evaluate
+from physlab.voe.surprise import DEFAULT_POOL, POOLS, SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
+# Bumped when evaluate's scoring changes, so that kept evaluations made the old way are redone:
+# 2 = real timestamps, min_context, every possible x impossible comparison, ties count as misses.
+EVALUATION_VERSION = 2
 PLOTS = ("accuracy_by_concept", "auroc_by_concept", "aligned_curves", "timing", "development")
 Progress = Callable[[str, float], None]
 
@@ -109,7 +114,7 @@ class Experiment(_Strict):
     models: list[ModelSpec] = Field(min_length=1)
     measures: list[Literal[MEASURES]] = list(MEASURES)  # type: ignore[valid-type]
     plots: list[Literal[PLOTS]] = ["accuracy_by_concept"]  # type: ignore[valid-type]
-    pool: Literal["max", "mean"] = "max"
+    pool: Literal[POOLS] = DEFAULT_POOL  # type: ignore[valid-type]
     threshold: float = Field(0.8, gt=0, le=1, description="accuracy at which a concept counts as acquired")
     source: str = Field("", exclude=True)
 
@@ -200,8 +205,13 @@ def run_experiment(
         results, clip_rows = [], []
         jobs = [(c, label, folder) for c in checkpoints for label, folder in sets.items()]
         for done, (checkpoint, label, folder) in enumerate(jobs):
-            report(f"scoring {label} with {checkpoint['model']} {checkpoint['checkpoint']}", 0.3 + 0.6 * done / len(jobs))
-            summary, rows = _evaluation(checkpoint, label, folder, experiment.pool, out)
+            what = f"scoring {label} with {checkpoint['model']} {checkpoint['checkpoint']}"
+            report(what, 0.3 + 0.6 * done / len(jobs))
+
+            def scored(clips: int, total: int, what: str = what, done: int = done) -> None:
+                report(f"{what}: {clips}/{total} clips", 0.3 + 0.6 * (done + clips / max(total, 1)) / len(jobs))
+
+            summary, rows = _evaluation(checkpoint, label, folder, experiment.pool, out, progress, scored)
             results.append(
                 {**{k: checkpoint[k] for k in ("model", "checkpoint", "clips_seen")}, "set": label, "summary": summary}
             )
@@ -262,18 +272,38 @@ def _checkpoints(spec: ModelSpec, out: Path, source: str, progress: bool) -> lis
     return found
 
 
-def _evaluation(checkpoint: dict, label: str, folder: Path, pool: str, out: Path) -> tuple[dict, list[dict]]:
-    """One evaluation, kept on disk so that a run started again skips it."""
+def _evaluation(
+    checkpoint: dict,
+    label: str,
+    folder: Path,
+    pool: str,
+    out: Path,
+    progress: bool = False,
+    on_clips: Callable[[int, int], None] | None = None,
+) -> tuple[dict, list[dict]]:
+    """One evaluation, kept on disk so that a run started again skips it; scoring shows a bar of clips
+    (`progress`) and calls `on_clips(scored, total)` as it goes."""
     path = model_file(checkpoint["path"])  # a bundled name stands for its file, which an update replaces
     stamp = _file_digest(path) if path is not None and path.exists() else ""
     manifest = (folder / "manifest.csv").read_bytes().decode(errors="replace")
-    digest = _digest([str(path), stamp, manifest, pool])  # a changed model, set or pooling is a new evaluation
+    # A changed model, set, pooling or way of scoring (EVALUATION_VERSION) is a new evaluation.
+    digest = _digest([str(path), stamp, manifest, pool, EVALUATION_VERSION])
     name = f"{checkpoint['model']}__{checkpoint['checkpoint'].replace(' ', '_')}__{label}__{digest}.json"
     cache = out / "evaluations" / name
     if cache.exists():
         saved = json.loads(cache.read_text())
         return saved["summary"], saved["clips"]
-    result = evaluate(folder, checkpoint["path"], pool=pool)
+    what = f"scoring {label} ({checkpoint['model']} {checkpoint['checkpoint']})"
+    with tqdm(desc=what, unit="clip", disable=not progress, dynamic_ncols=True) as bar:
+
+        def moved(stage: str, done: int, total: int) -> None:
+            if stage == "scoring":
+                bar.total = total
+                bar.update(done - bar.n)
+                if on_clips is not None:
+                    on_clips(done, total)
+
+        result = evaluate(folder, load_model(checkpoint["path"]), pool=pool, on_progress=moved)
     rows = [{**row, "curve": _curve_values(result.curves[row["clip"]])} for row in result.clips]
     write_json(cache, {"summary": result.summary, "clips": rows})
     return result.summary, rows
@@ -299,7 +329,8 @@ def _digest(value: Any) -> str:
 
 def _curve_values(curve: SurpriseCurve) -> dict:
     values = [None if np.isnan(v) else float(v) for v in curve.values]
-    return {"frames": curve.frames.tolist(), "values": values, "fps": curve.fps}
+    times = None if curve.source_times is None else curve.source_times.tolist()
+    return {"frames": curve.frames.tolist(), "values": values, "fps": curve.fps, "source_times": times}
 
 
 def _write_results(experiment: Experiment, out: Path, results: list[dict], clip_rows: list[dict], errors: list[str]) -> dict:
@@ -382,7 +413,14 @@ def _key(result: dict) -> str:
 
 def _curve(row: dict) -> SurpriseCurve:
     values = np.array([np.nan if v is None else v for v in row["curve"]["values"]], dtype=float)
-    return SurpriseCurve(row["clip"], values, np.array(row["curve"]["frames"]), row["curve"]["fps"])
+    times = row["curve"].get("source_times")
+    return SurpriseCurve(
+        row["clip"],
+        values,
+        np.array(row["curve"]["frames"]),
+        row["curve"]["fps"],
+        source_times=None if times is None else np.array(times),
+    )
 
 
 def _final_results(results: list[dict]) -> list[dict]:

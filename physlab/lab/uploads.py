@@ -15,31 +15,30 @@ from pathlib import Path, PurePosixPath
 from physlab.data.video import read_video
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel
-from physlab.voe.surprise import Evaluation, SurpriseCurve, evaluate, score_videos
+from physlab.voe.surprise import Evaluation, SurpriseCurve, evaluate, model_input, score_videos
 
 MAX_UNPACKED_BYTES = 2 * 1024**3
 
 
-def score_files(files: list[tuple[str, bytes]], model: WorldModel) -> tuple[list[SurpriseCurve], list[str]]:
-    """Surprise curves of uploaded videos (name, bytes), and one error line per file that failed."""
+def score_files(
+    files: list[tuple[str, bytes]], model: WorldModel, aspect: str = "letterbox"
+) -> tuple[list[SurpriseCurve], list[str]]:
+    """Surprise curves of uploaded videos (name, bytes), and one error line per file that failed (named as uploaded)."""
+    spec = model_input(model.config, aspect)
     videos, errors = [], []
     with tempfile.TemporaryDirectory(prefix="physlab-upload-") as temp:
         for index, (name, data) in enumerate(files):
-            # The decoder picks the format from the suffix, so keep it; the index keeps names apart.
+            # The suffix helps FFmpeg pick the format (and npz is read by numpy); the index keeps names apart.
             path = Path(temp) / f"{index:04d}{PurePosixPath(name).suffix.lower()}"
             path.write_bytes(data)
             try:
-                frames, fps = read_video(path)
+                video = read_video(path, spec)
             except PhyslabError as err:
                 errors.append(str(err).replace(str(path), name))
                 continue
-            videos.append((name, frames, fps))
-    curves: list[SurpriseCurve] = []
-    for video in videos:  # one at a time, so one clip too short for the model spoils no other
-        try:
-            curves.extend(score_videos(model, [video]))
-        except PhyslabError as err:
-            errors.append(str(err))
+            video.name = name
+            videos.append(video)
+    curves = score_videos(model, videos, aspect=aspect) if videos else []
     return curves, errors
 
 
@@ -63,16 +62,26 @@ def unpack_stimulus_set(data: bytes, into: str | Path, name: str = "upload.zip")
         except (zipfile.BadZipFile, OSError) as err:
             raise PhyslabError(f"{name}: cannot unpack ({err})") from None
     manifests = sorted(into.rglob("manifest.csv"), key=lambda path: len(path.parts))
-    if not manifests:
-        raise PhyslabError(f"{name}: holds no manifest.csv (a stimulus set lists its clips in one)")
-    return manifests[0].parent
+    if manifests:
+        return manifests[0].parent
+    statuses = sorted(into.rglob("status.json"), key=lambda path: len(path.parts))
+    if statuses and len(statuses[0].relative_to(into).parts) >= 3:  # <block>/<scene>/<movie>/status.json
+        return statuses[0].parents[2]
+    raise PhyslabError(f"{name}: holds no manifest.csv (a stimulus set lists its clips in one) and no IntPhys tree")
 
 
 def evaluate_zip(data: bytes, model: WorldModel, name: str = "upload.zip") -> Evaluation:
-    """Evaluate a zipped stimulus set; unpacked into a temporary folder that is removed after."""
+    """Evaluate a zipped stimulus set; unpacked into a temporary folder that is removed after. Errors name the
+    upload and the path inside it ("set.zip: set/manifest.csv: ..."), not the temporary folder."""
     with tempfile.TemporaryDirectory(prefix="physlab-set-") as temp:
-        folder = unpack_stimulus_set(data, temp, name)
-        evaluation = evaluate(folder, model)
-    evaluation.errors[:] = [error.replace(str(folder), name) for error in evaluation.errors]
+        inside = f"{Path(temp).resolve()}/"
+        try:
+            folder = unpack_stimulus_set(data, temp, name)
+            evaluation = evaluate(folder, model)
+        except PhyslabError as err:
+            raise PhyslabError(str(err).replace(inside, f"{name}: ")) from None
+    evaluation.errors[:] = [error.replace(inside, f"{name}: ") for error in evaluation.errors]
+    evaluation.notes[:] = [note.replace(inside, f"{name}: ") for note in evaluation.notes]
     evaluation.summary["errors"] = evaluation.errors
+    evaluation.summary["notes"] = evaluation.notes
     return evaluation

@@ -43,20 +43,28 @@ def save_model(path: str | Path, model: WorldModel, info: dict | None = None) ->
 def model_file(name_or_path: str | Path | None = None) -> Path | None:
     """The weights file a model name stands for: a bundled file, a run folder's model, or the path itself.
 
-    None for 'untrained', which is the seeded initialisation and has no file.
+    None for 'untrained' (or 'untrained:SEED'), which is a seeded initialisation and has no file.
     """
     name = str(name_or_path or "jepa")
-    if name == "untrained":
+    if _untrained_seed(name) is not None:
         return None
     path = BUNDLED_DIR / f"{name}.safetensors" if name in BUNDLED else Path(name)
     return path / "model.safetensors" if path.is_dir() else path
 
 
 def load_model(name_or_path: str | Path | None = None) -> WorldModel:
-    """A bundled model by name ('jepa', 'pixel', 'untrained'; default 'jepa') or a model file."""
+    """A bundled model by name ('jepa', 'pixel', 'untrained'; default 'jepa') or a model file.
+
+    'untrained' is the JEPA's architecture at its seeded initialisation (seed 0); 'untrained:SEED' another seed, for
+    the several untrained baselines Garrido et al. (2025) report. It takes the bundled JEPA's config, so it is
+    scored the same way.
+    """
+    seed = _untrained_seed(str(name_or_path or "jepa"))
+    if seed is not None:
+        bundled = BUNDLED_DIR / "jepa.safetensors"
+        config = _config_of(bundled) if bundled.exists() else ModelConfig()
+        return _for_inference(build_model(config.model_copy(update={"colour_levels": 0}), seed=seed))
     path = model_file(name_or_path)
-    if path is None:
-        return _for_inference(build_model(ModelConfig()))
     if not path.exists():
         raise PhyslabError(f"{path}: no such model file (bundled models: {', '.join(BUNDLED)})")
     try:
@@ -73,6 +81,20 @@ def load_model(name_or_path: str | Path | None = None) -> WorldModel:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise PhyslabError(f"{path}: not a readable physlab model ({reason})") from None
     return _for_inference(model)
+
+
+def _untrained_seed(name: str) -> int | None:
+    """The seed an 'untrained' or 'untrained:SEED' name asks for; None for any other name."""
+    if name == "untrained":
+        return 0
+    if name.startswith("untrained:") and name.removeprefix("untrained:").isdigit():
+        return int(name.removeprefix("untrained:"))
+    return None
+
+
+def _config_of(path: Path) -> ModelConfig:
+    with safe_open(str(path), framework="pt") as handle:
+        return ModelConfig.model_validate_json((handle.metadata() or {})["config"])
 
 
 def load_weights(model: WorldModel, name_or_path: str | Path) -> list[str]:

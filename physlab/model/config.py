@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -20,7 +21,7 @@ class ModelConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Fields that change how a trained model is scored, not how it is trained: a run may resume with others.
     SCORING_FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"surprise_horizon", "surprise_horizons", "surprise_energy", "channel_temperature"}
+        {"surprise_horizon", "surprise_horizons", "surprise_energy", "channel_temperature", "min_context"}
     )
 
     kind: Literal["jepa", "pixel"] = "jepa"
@@ -86,6 +87,10 @@ class ModelConfig(BaseModel):
     # or the plain squared error. With beta-NLL the variance serves training; scoring by it again lets a
     # cell the model finds hard to foresee (an emergence, a launch) damp a broken rule in that very cell.
     surprise_energy: Literal["nll", "squared_error"] = "nll"
+    # Seconds of real frames a prediction needs before it is scored (V-JEPA's evaluation predicts from real context
+    # only). Predictions from the first frames of a clip, with almost nothing to go on, err most: scored, their
+    # error would be the clip's peak, the same for both twins of a pair. Frames before it are not scored (NaN).
+    min_context: float = Field(0.0, ge=0.0, description="seconds of real context before a frame is scored")
 
     @model_validator(mode="after")
     def _horizon(self) -> ModelConfig:
@@ -127,9 +132,15 @@ class ModelConfig(BaseModel):
         return self.image_size // self.latent_stride
 
     @property
+    def context_needed(self) -> int:
+        """Frames of real context a scored prediction has at least: min_context in frames, and MIN_CONTEXT."""
+        return min(self.context, max(MIN_CONTEXT, math.ceil(self.min_context * self.fps - 1e-6)))
+
+    @property
     def first_scored_frame(self) -> int:
-        """The first frame a prediction reaches: MIN_CONTEXT frames of context, plus the horizon when only the farthest counts."""
-        return MIN_CONTEXT + (self.surprise_horizon - 1 if self.surprise_horizons == "farthest" else 0)
+        """The first frame a scored prediction reaches: after context_needed frames, plus the horizon when only the
+        farthest counts."""
+        return self.context_needed + (self.surprise_horizon - 1 if self.surprise_horizons == "farthest" else 0)
 
 
 class TrainConfig(BaseModel):

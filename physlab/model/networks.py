@@ -230,7 +230,8 @@ def scoring_predictions(predictor: nn.Module, latents: torch.Tensor, context: in
 def horizon_surprise(
     predicted: torch.Tensor, steps: int, config: ModelConfig, energy: Callable[[torch.Tensor, int], torch.Tensor]
 ) -> torch.Tensor:
-    """(B, T) surprise of each frame from the predictions made 1..surprise_horizon frames before it, NaN where none reaches.
+    """(B, T) surprise of each frame from the predictions made 1..surprise_horizon frames before it, NaN where none
+    reaches from at least `config.context_needed` real frames.
 
     `predicted` is scoring_predictions' (B, n, horizon, ...); `energy(predictions, first)` scores
     (B, m, ...) predictions of frames first..first+m-1 against the clip and returns (B, m). The
@@ -240,6 +241,8 @@ def horizon_surprise(
     surprise = torch.full((batch, config.surprise_horizon, steps), float("nan"))
     for k in range(min(config.surprise_horizon, count)):
         surprise[:, k, MIN_CONTEXT + k :] = energy(predicted[:, : count - k, k], MIN_CONTEXT + k).float().cpu()
+        # A prediction made from fewer real frames than config.context_needed is not scored.
+        surprise[:, k, : config.context_needed + k] = float("nan")
     return _combine_horizons(surprise, config.surprise_horizons)
 
 

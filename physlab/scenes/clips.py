@@ -1,7 +1,9 @@
 """Clips and matched pairs: sample a scene, simulate, detect the onset, edit, render.
 
 `make_clip(family, seed)` and `make_pair(family, seed)` are pure functions of their
-arguments: the same family, seed, size and length give the same pixels.
+arguments: the same family, seed, size, length and look give the same pixels. Without a look
+(or with the look `classic`) a clip is filmed as the family says; a look (physlab/scenes/looks.py)
+films the same kind of event in another room, palette, camera, size, frame rate and layout.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 import numpy as np
 
 from physlab.errors import PhyslabError
-from physlab.scenes.onsets import Facts, detect_onset
+from physlab.scenes.film import film_frames
+from physlab.scenes.looks import ConcreteLook, Look, effective_look, restyle_scene, sample_look
+from physlab.scenes.onsets import READ_PIXELS, Facts, detect_onset
 from physlab.scenes.render import render_trajectory
+from physlab.scenes.room import dress_set
 from physlab.scenes.simulate import simulate
 from physlab.scenes.spec import ConcreteScene, Family, sample_scene
 from physlab.scenes.trajectory import Trajectory
@@ -38,6 +43,7 @@ class Clip:
     violation: str | None = None
     onset_frame: int | None = None
     edit_frame: int | None = None
+    look: ConcreteLook | None = None  # how it was filmed; None: as the family says
 
     @property
     def fps(self) -> float:
@@ -45,6 +51,7 @@ class Clip:
 
     def metadata(self) -> dict[str, Any]:
         """Everything about the clip but its pixels, as JSON-ready data."""
+        filmed = {} if self.look is None else {"width": int(self.frames.shape[2]), "look": self.look.metadata()}
         return {
             "family": self.scene.family,
             "concept": self.scene.concept,
@@ -59,6 +66,7 @@ class Clip:
             "objects": self.objects,
             "visible_pixels": {name: (self.masks == k).sum(axis=(1, 2)).tolist() for k, name in enumerate(self.objects, 1)},
             "scene": dataclasses.asdict(self.scene),
+            **filmed,
         }
 
 
@@ -87,24 +95,57 @@ def pybullet_client(client: int | None = None) -> Iterator[int]:
         disconnect(client)
 
 
-def make_clip(family: Family, seed: int, *, size: int = 64, frames: int | None = None, client: int | None = None) -> Clip:
-    """A possible event of the family, as simulated (what training data is made of)."""
-    scene = sample_scene(family, seed, size=size, frames=frames)
+def make_clip(
+    family: Family,
+    seed: int,
+    *,
+    size: int = 64,
+    frames: int | None = None,
+    client: int | None = None,
+    look: Look | str | None = None,
+) -> Clip:
+    """A possible event of the family, as simulated (what training data is made of).
+
+    `look`: a Look, or a bundled look's name or a look file's path; frames are then (T, H, W, 3) at the
+    look's size and aspect and T covers the family's duration at the look's frame rate.
+    """
+    scene, drawn = film_scene(family, seed, 0, size, frames, look)
     with pybullet_client(client) as live:
-        world = build_world(live, scene)
-        trajectory = simulate(world, scene.frames, scene.fps)
+        world = build_world(live, scene, drawn)
+        trajectory = dress_set(world, simulate(world, scene.frames, scene.fps))
         frames_, masks = render_trajectory(world, trajectory)
-    return Clip(frames_, masks, list(trajectory.tracks), scene, "possible")
+    return Clip(film_frames(frames_, drawn, seed), masks, list(trajectory.tracks), scene, "possible", look=drawn)
 
 
-def make_pair(family: Family, seed: int, *, size: int = 64, frames: int | None = None, client: int | None = None) -> Pair:
-    """A matched possible/impossible pair; scenes where the violation cannot show are redrawn."""
+def film_scene(
+    family: Family, seed: int, attempt: int, size: int, frames: int | None, look: Look | str | None
+) -> tuple[ConcreteScene, ConcreteLook | None]:
+    """The concrete scene of (family, seed, attempt) as the look films it, and the concrete look (None without one)."""
+    scene = sample_scene(family, seed, attempt=attempt, size=size, frames=frames)
+    look = effective_look(look)
+    if look is None:
+        return scene, None
+    drawn = sample_look(look, family, scene, seed, attempt)
+    return restyle_scene(scene, drawn), drawn
+
+
+def make_pair(
+    family: Family,
+    seed: int,
+    *,
+    size: int = 64,
+    frames: int | None = None,
+    client: int | None = None,
+    look: Look | str | None = None,
+) -> Pair:
+    """A matched possible/impossible pair; scenes where the violation cannot show are redrawn (scene and look both)."""
     if not family.violations:
         raise PhyslabError(f"{family.source}: family {family.name!r} declares no violations, so it has no pairs")
+    look = effective_look(look)
     with pybullet_client(client) as live:
         for attempt in range(MAX_ATTEMPTS):
-            scene = sample_scene(family, seed, attempt=attempt, size=size, frames=frames)
-            pair = _try_pair(build_world(live, scene), np.random.default_rng([seed, attempt, 1]))
+            scene, drawn = film_scene(family, seed, attempt, size, frames, look)
+            pair = _try_pair(build_world(live, scene, drawn), np.random.default_rng([seed, attempt, 1]), seed, attempt)
             if pair is not None:
                 return pair
     raise PhyslabError(
@@ -113,10 +154,12 @@ def make_pair(family: Family, seed: int, *, size: int = 64, frames: int | None =
     )
 
 
-def _try_pair(world: World, rng: np.random.Generator) -> Pair | None:
+def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -> Pair | None:
     scene = world.scene
     violation = scene.violation
-    simulated = simulate(world, scene.frames, scene.fps)
+    simulated = dress_set(world, simulate(world, scene.frames, scene.fps))
+    if violation.detector not in READ_PIXELS and detect_onset(simulated, Facts({}), violation) is None:
+        return None
     base = render_trajectory(world, simulated)
     names = list(simulated.tracks)
     facts = Facts({name: (base[1] == k).sum(axis=(1, 2)) for k, name in enumerate(names, 1)})
@@ -127,25 +170,43 @@ def _try_pair(world: World, rng: np.random.Generator) -> Pair | None:
         possible_traj, impossible_traj = apply_violation(simulated, edit_frame, violation, facts, rng)
     except NoViolation:
         return None
-    possible = _render_from(world, possible_traj, simulated, base)
-    impossible = _render_from(world, impossible_traj, possible_traj, possible)
+    possible = _render_reusing(world, possible_traj, [(simulated, base)])
+    impossible = _render_reusing(world, impossible_traj, [(possible_traj, possible), (simulated, base)])
     onset = _first_pixel_difference(possible[0], impossible[0])
     if onset is None or onset > scene.frames - 3:
         return None
+    look = world.look
+    possible = (film_frames(possible[0], look, seed, attempt), possible[1])
+    impossible = (film_frames(impossible[0], look, seed, attempt), impossible[1])
     return Pair(
-        possible=Clip(*possible, names, scene, "possible", violation.name, onset, edit_frame),
-        impossible=Clip(*impossible, list(impossible_traj.tracks), scene, "impossible", violation.name, onset, edit_frame),
+        possible=Clip(*possible, names, scene, "possible", violation.name, onset, edit_frame, look),
+        impossible=Clip(*impossible, list(impossible_traj.tracks), scene, "impossible", violation.name, onset, edit_frame, look),
     )
 
 
-def _render_from(
-    world: World, trajectory: Trajectory, reference: Trajectory, rendered: tuple[np.ndarray, np.ndarray]
+def _render_reusing(
+    world: World, trajectory: Trajectory, rendered: list[tuple[Trajectory, tuple[np.ndarray, np.ndarray]]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Render only the frames from where `trajectory` departs from an already rendered one."""
-    start = trajectory.first_difference(reference)
-    if start is None and set(trajectory.tracks) == set(reference.tracks):
-        return rendered
-    return render_trajectory(world, trajectory, start=start or 0, base=rendered)
+    """Render only the frames at which `trajectory` shows something no already rendered trajectory shows.
+
+    Twins share the frames before the onset, and often after it too: an object that appears from
+    behind a screen is, from then on, the simulated one; a ball hidden in a gap comes out as simulated.
+    """
+    names = list(trajectory.tracks)
+    keep = np.zeros(trajectory.frames, dtype=bool)
+    frames = masks = None
+    for reference, (ref_frames, ref_masks) in rendered:
+        known = list(reference.tracks)
+        if names[: len(known)] != known[: len(names)]:
+            continue  # a reused mask must mean the same bodies: one track list begins with the other
+        same = trajectory.same_state(reference) & ~keep
+        if same.all() and names == known:
+            return ref_frames, ref_masks
+        if frames is None:
+            frames, masks = ref_frames.copy(), ref_masks.copy()
+        frames[same], masks[same] = ref_frames[same], ref_masks[same]
+        keep |= same
+    return render_trajectory(world, trajectory, base=None if frames is None else (frames, masks), keep=keep)
 
 
 def _first_pixel_difference(a: np.ndarray, b: np.ndarray) -> int | None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from physlab.errors import PhyslabError
+from physlab.files import bundled_or_file
 from physlab.scenes.spec import Family, load_family_file
 
 
@@ -22,13 +23,7 @@ def family_names() -> list[str]:
 
 def load_family(name_or_path: str | Path) -> Family:
     """Load a bundled family by name, or any family file by path."""
-    text = str(name_or_path)
-    if text.endswith((".yaml", ".yml")) or os.sep in text:
-        return load_family_file(text)
-    path = scenes_dir() / f"{text}.yaml"
-    if not path.exists():
-        raise PhyslabError(f"no scene family named {text!r}; bundled families: {', '.join(family_names())}")
-    return load_family_file(path)
+    return load_family_file(bundled_or_file(name_or_path, scenes_dir(), "scene family"))
 
 
 def load_families(selection: str | None = None, *, with_violations: bool | None = None) -> list[Family]:

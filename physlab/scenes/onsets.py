@@ -18,6 +18,7 @@ from physlab.scenes.trajectory import Trajectory
 # A violation needs frames before its onset (for velocities) and after (to be seen).
 MIN_ONSET = 2
 MIN_FRAMES_AFTER = 4
+AIRBORNE, LANDED = 0.05, 0.02  # metres above the floor: in the air, and down on it
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,40 @@ def onset_at_frame(trajectory: Trajectory, facts: Facts, violation: ConcreteViol
     return violation.frame
 
 
+def onset_when_lands(trajectory: Trajectory, facts: Facts, violation: ConcreteViolation) -> int | None:
+    """First frame at which the target, having been in the air, reaches the floor (its lowest point within 2 cm)."""
+    lowest = trajectory.tracks[violation.targets[0]].bounds[:, 0, 2]
+    airborne = np.flatnonzero(lowest > AIRBORNE)
+    if not len(airborne):
+        return None
+    down = np.flatnonzero(lowest[airborne[0] :] <= LANDED)
+    return int(airborne[0] + down[0]) if len(down) else None
+
+
+def onset_in_view(trajectory: Trajectory, facts: Facts, violation: ConcreteViolation) -> int | None:
+    """`frame` frames after the target first comes into view (it enters from outside), if it is still seen then."""
+    pixels = facts.visible_pixels[violation.targets[0]]
+    seen = np.flatnonzero(pixels > 0)
+    if not len(seen):
+        return None
+    onset = int(seen[0]) + (violation.frame or 0)
+    return onset if onset < len(pixels) and pixels[onset] > 0 else None
+
+
 DETECTORS: dict[str, Callable[[Trajectory, Facts, ConcreteViolation], int | None]] = {
     "occluded": onset_when_occluded,
     "leaves_support": onset_when_leaves_support,
     "apex": onset_at_apex,
     "contact": onset_at_contact,
     "frame": onset_at_frame,
+    "lands": onset_when_lands,
+    "in_view": onset_in_view,
 }
+
+
+# Detectors that read what the camera sees; the others need only the trajectory, so a scene they reject
+# is redrawn before anything is rendered.
+READ_PIXELS = frozenset({"occluded", "in_view"})
 
 
 def detect_onset(trajectory: Trajectory, facts: Facts, violation: ConcreteViolation) -> int | None:

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from physlab.files import read_validated_yaml
 
 SHAPES = ("box", "sphere", "cylinder", "racecar", "duck", "soccerball", "teddy")
-DETECTORS = ("occluded", "leaves_support", "apex", "contact", "frame")
+DETECTORS = ("occluded", "leaves_support", "apex", "contact", "frame", "lands", "in_view")
 EDITS = (
     "vanish",
     "appear",
@@ -107,6 +107,22 @@ def _check_color(color: Any) -> Any:
 Color = Union[str, tuple[float, float, float], ColorChoice]
 
 
+def check_count(value: Any) -> Any:
+    """A count of copies: a number >= 0, or a range [low, high] with 0 <= low <= high (ValueError otherwise)."""
+    low, high = (value, value) if isinstance(value, int) else value
+    if low < 0 or low > high:
+        raise ValueError(f"count must be a number of copies >= 0, or a range [low, high] with low <= high; got {value}")
+    return value
+
+
+class HingeSpec(_Strict):
+    """A static body lowered and raised like a drawbridge: turned about its bottom front edge (the edge nearer the
+    camera, along x) by `angle` degrees at each keyframe's time in seconds (0 upright, 90 flat toward the camera),
+    eased between keyframes. Kinematic: it is posed at every physics step, never pushed."""
+
+    keyframes: list[tuple[Scalar, Scalar]] = Field(min_length=1)
+
+
 class ObjectSpec(_Strict):
     """One body of a scene: its shape, size (metres), placement, motion and look."""
 
@@ -126,6 +142,7 @@ class ObjectSpec(_Strict):
     restitution: Scalar = 0.2
     rolling_friction: Scalar = 0.0
     count: tuple[int, int] | int = 1
+    hinge: HingeSpec | None = None
 
     @field_validator("color")
     @classmethod
@@ -135,10 +152,7 @@ class ObjectSpec(_Strict):
     @field_validator("count")
     @classmethod
     def _count(cls, value: Any) -> Any:
-        low, high = (value, value) if isinstance(value, int) else value
-        if low < 0 or low > high:
-            raise ValueError(f"count must be a number of copies >= 0, or a range [low, high] with low <= high; got {value}")
-        return value
+        return check_count(value)
 
     @model_validator(mode="after")
     def _positive(self) -> ObjectSpec:
@@ -146,6 +160,8 @@ class ObjectSpec(_Strict):
         for name, values in (("size", sizes), ("mass", (self.mass,))):
             if any(_lowest(value) <= 0 for value in values):
                 raise ValueError(f"{name} must be above 0")
+        if self.hinge is not None and (not self.static or self.shape != "box"):
+            raise ValueError("a hinge turns a static box; set static: true and shape: box")
         return self
 
     @property
@@ -304,6 +320,13 @@ class ConcreteObject:
 
 
 @dataclass(frozen=True)
+class HingedObject(ConcreteObject):
+    """A static box turned about its bottom front edge: (seconds, degrees lowered toward the camera) keyframes."""
+
+    hinge: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class ConcreteViolation:
     name: str
     edit: str
@@ -389,7 +412,13 @@ def _sample_size(spec: Any, shape: str, rng: np.random.Generator) -> tuple[float
 
 def _sample_object(spec: ObjectSpec, name: str, rng: np.random.Generator) -> ConcreteObject:
     shape = spec.shape.choice[rng.integers(len(spec.shape.choice))] if isinstance(spec.shape, ShapeChoice) else spec.shape
-    return ConcreteObject(
+    hinged = {}
+    if spec.hinge is not None:
+        keys = sorted((sample_scalar(time, rng), sample_scalar(angle, rng)) for time, angle in spec.hinge.keyframes)
+        hinged = {"hinge": tuple(keys)}
+    kind = HingedObject if hinged else ConcreteObject
+    return kind(
+        **hinged,
         name=name,
         shape=shape,
         size=_sample_size(spec.size, shape, rng),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,8 +63,29 @@ class Trajectory:
                 first = candidate
         return first
 
+    def same_state(self, other: Trajectory) -> np.ndarray:
+        """(T,) bool: the frames at which every body shown in either trajectory is where, and as, the other shows it."""
+        same = np.ones(self.frames, dtype=bool)
+        for name in set(self.tracks) | set(other.tracks):
+            if name not in self.tracks or name not in other.tracks:
+                same &= ~(self.tracks.get(name) or other.tracks[name]).visible
+            else:
+                same &= ~_track_differences(self.tracks[name], other.tracks[name])
+        return same
 
-def _first_track_difference(a: Track, b: Track) -> int | None:
+    def still(self) -> np.ndarray:
+        """(T,) bool: the frames at which every body is exactly as it was the frame before (frame 0: False)."""
+        still = np.ones(self.frames, dtype=bool)
+        still[0] = False
+        for track in self.tracks.values():
+            state = ("position", "orientation", "joints", "visible", "color")
+            before = dataclasses.replace(track, **{key: np.roll(getattr(track, key), 1, axis=0) for key in state})
+            still &= ~_track_differences(track, before)
+        return still
+
+
+def _track_differences(a: Track, b: Track) -> np.ndarray:
+    """(T,) bool: where the two tracks show something different (a body hidden in both shows nothing)."""
     differs = (
         np.any(a.position != b.position, axis=1)
         | np.any(a.orientation != b.orientation, axis=1)
@@ -71,5 +93,9 @@ def _first_track_difference(a: Track, b: Track) -> int | None:
         | np.any(a.color != b.color, axis=1)
         | (a.visible != b.visible)
     )
-    hits = np.flatnonzero(differs & (a.visible | b.visible))
+    return differs & (a.visible | b.visible)
+
+
+def _first_track_difference(a: Track, b: Track) -> int | None:
+    hits = np.flatnonzero(_track_differences(a, b))
     return int(hits[0]) if len(hits) else None

@@ -1,6 +1,9 @@
 """A pybullet world built from a concrete scene: floor, backdrop and the scene's bodies.
 
 One DIRECT client per process, passed explicitly everywhere (no pybullet global client).
+With a look, the same bodies are built in the same order with the same collision shapes (so
+the physics is the look's layout's, nothing else), and only their visuals change: colours and
+procedural textures (`physlab/scenes/surfaces.py`).
 """
 
 from __future__ import annotations
@@ -12,19 +15,18 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
+from physlab.scenes.looks import ConcreteLook, Surface
+from physlab.scenes.meshes import MESH_EXTENTS, is_mesh, mesh_extent, urdf_file
 from physlab.scenes.spec import ConcreteObject, ConcreteScene
+from physlab.scenes.surfaces import box_visual, dress_body, forget_client
+from physlab.scenes.violations import ALT_SUFFIX
 
 PHYSICS_HZ = 240
-MESH_FILES = {
-    "racecar": "racecar/racecar.urdf",
-    "duck": "duck_vhacd.urdf",
-    "soccerball": "soccerball.urdf",
-    "teddy": "teddy_vhacd.urdf",
-}
-# The longest extent of each mesh at globalScaling=1, so that `size` is always in metres.
-MESH_EXTENTS = {"racecar": 0.46, "duck": 0.091, "soccerball": 1.0, "teddy": 0.101}
 WHEEL_RADIUS = {"racecar": 0.05}
 HIDDEN_POSITION = (0.0, 0.0, -50.0)
+FLOOR_HALF_EXTENTS = (10.0, 10.0, 0.05)
+BACKDROP_HALF_EXTENTS = (10.0, 0.05, 4.0)
+BACKDROP_POSITION = (0.0, 3.0, 0.0)
 
 
 @dataclass
@@ -36,6 +38,8 @@ class World:
     bodies: dict[str, int] = field(default_factory=dict)
     joints: dict[str, list[int]] = field(default_factory=dict)
     colors: dict[str, tuple] = field(default_factory=dict)  # the colour each body shows now
+    look: ConcreteLook | None = None
+    set_bodies: dict[str, int] = field(default_factory=dict)  # floor, backdrop: not part of the event
 
 
 def connect() -> int:
@@ -47,20 +51,34 @@ def connect() -> int:
 
 def disconnect(client: int) -> None:
     p.disconnect(physicsClientId=client)
+    forget_client(client)
 
 
-def build_world(client: int, scene: ConcreteScene) -> World:
+def build_world(client: int, scene: ConcreteScene, look: ConcreteLook | None = None) -> World:
     """Reset the client and load the scene, every body resting where the scene places it."""
     p.resetSimulation(physicsClientId=client)
     p.setPhysicsEngineParameter(fixedTimeStep=1.0 / PHYSICS_HZ, deterministicOverlappingPairs=1, physicsClientId=client)
     p.setGravity(0, 0, -9.81, physicsClientId=client)
-    world = World(client=client, scene=scene)
-    _add_box(client, (10.0, 10.0, 0.05), (0.0, 0.0, -0.05), scene.floor_color, collide=True, friction=0.8)
+    world = World(client=client, scene=scene, look=look)
+    floor = look.floor if look else None
+    world.set_bodies["floor"] = _add_box(
+        client, FLOOR_HALF_EXTENTS, (0.0, 0.0, -0.05), scene.floor_color, collide=True, friction=0.8, surface=floor
+    )
     # The backdrop only closes the view; it does not collide, so nothing bounces back into frame.
-    _add_box(client, (10.0, 0.05, 4.0), (0.0, 3.0, 0.0), scene.wall_color, collide=False)
+    walls = look.walls if look else None
+    world.set_bodies["backdrop"] = _add_box(
+        client, BACKDROP_HALF_EXTENTS, BACKDROP_POSITION, scene.wall_color, collide=False, surface=walls
+    )
     for obj in scene.objects:
         add_body(world, obj)
     return world
+
+
+def body_surface(world: World, name: str) -> Surface | None:
+    """The look's surface for a body (a violation's alternate shape wears its original's)."""
+    if world.look is None:
+        return None
+    return world.look.bodies.get(name.removesuffix(ALT_SUFFIX))
 
 
 def add_body(world: World, obj: ConcreteObject, *, physical: bool = True) -> int:
@@ -71,12 +89,13 @@ def add_body(world: World, obj: ConcreteObject, *, physical: bool = True) -> int
     """
     client = world.client
     orientation = p.getQuaternionFromEuler((0.0, 0.0, math.radians(obj.yaw)))
-    if obj.shape in MESH_FILES:
+    surface = body_surface(world, obj.name)
+    if is_mesh(obj.shape):
         body = p.loadURDF(
-            MESH_FILES[obj.shape],
+            urdf_file(obj.shape),
             (0.0, 0.0, 5.0),
             orientation,
-            globalScaling=obj.size[0] / MESH_EXTENTS[obj.shape],
+            globalScaling=obj.size[0] / mesh_extent(obj.shape),
             useFixedBase=obj.static or not physical,
             physicsClientId=client,
         )
@@ -88,9 +107,11 @@ def add_body(world: World, obj: ConcreteObject, *, physical: bool = True) -> int
             p.changeDynamics(body, -1, mass=obj.mass, physicsClientId=client)
     else:
         collision = _collision_shape(client, obj) if physical else -1
-        visual = _visual_shape(client, obj)
+        visual = _visual_shape(client, obj, surface)
         mass = 0.0 if obj.static or not physical else obj.mass
         body = p.createMultiBody(mass, collision, visual, (0.0, 0.0, 5.0), orientation, physicsClientId=client)
+    if surface is not None:
+        dress_body(client, body, surface, obj.color)
     world.bodies[obj.name] = body
     world.colors[obj.name] = tuple(obj.color)
     world.joints[obj.name] = _moving_joints(client, body)
@@ -182,8 +203,10 @@ def _collision_shape(client: int, obj: ConcreteObject) -> int:
     return p.createCollisionShape(p.GEOM_BOX, halfExtents=(sx / 2, sy / 2, sz / 2), physicsClientId=client)
 
 
-def _visual_shape(client: int, obj: ConcreteObject) -> int:
+def _visual_shape(client: int, obj: ConcreteObject, surface: Surface | None = None) -> int:
     sx, sy, sz = obj.size
+    if obj.shape == "box" and surface is not None and surface.texture:
+        return box_visual(client, (sx / 2, sy / 2, sz / 2), obj.color, surface)
     if obj.shape == "sphere":
         return p.createVisualShape(p.GEOM_SPHERE, radius=sz / 2, rgbaColor=obj.color, physicsClientId=client)
     if obj.shape == "cylinder":
@@ -199,10 +222,16 @@ def _add_box(
     *,
     collide: bool,
     friction: float = 0.5,
+    surface: Surface | None = None,
 ) -> int:
     collision = p.createCollisionShape(p.GEOM_BOX, halfExtents=half_extents, physicsClientId=client) if collide else -1
-    visual = p.createVisualShape(p.GEOM_BOX, halfExtents=half_extents, rgbaColor=color, physicsClientId=client)
+    if surface is not None and surface.texture:
+        visual = box_visual(client, half_extents, color, surface)
+    else:
+        visual = p.createVisualShape(p.GEOM_BOX, halfExtents=half_extents, rgbaColor=color, physicsClientId=client)
     body = p.createMultiBody(0.0, collision, visual, position, physicsClientId=client)
     if collide:
         p.changeDynamics(body, -1, lateralFriction=friction, restitution=0.5, physicsClientId=client)
+    if surface is not None:
+        dress_body(client, body, surface, color)
     return body

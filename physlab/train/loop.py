@@ -3,7 +3,9 @@
 `physlab train --data DIR --out RUN` on one process, or under
 `torchrun --nproc_per_node=2 -m physlab train ...` with DistributedDataParallel (gloo on
 CPU, NCCL on GPU). A run folder holds `model.safetensors` (+ `.json`), `state.safetensors`
-(optimizer and step, for resuming), `metrics.csv` and optional `snapshots/`.
+(optimizer, step and config, for resuming), `config.json` (the config, where it came from and
+the data), `metrics.csv` and optional `snapshots/`; so `physlab train --out RUN --resume`
+needs nothing else (`read_run`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from physlab.data.shards import read_shard, shard_files
+from physlab.data.video import frames_at_times
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
@@ -47,6 +50,12 @@ METRIC_COLUMNS = [
     "collapse_warning",
 ]
 COLLAPSE_STD = 0.05
+# A checkpoint at least this often (as well as every `checkpoint_every` steps), so a kill loses at most
+# about a minute of work however slow a step is. Writing one takes 0.04 s at the bundled size; a model
+# with the colour channel is calibrated first (7.6 s on 2 cores), so the interval stretches to keep
+# checkpoints under a tenth of the time.
+CHECKPOINT_SECONDS = 60.0
+CHECKPOINT_SHARE = 0.1
 CALIBRATION_CLIPS = 128  # possible clips that set a multi-channel model's scale at each checkpoint
 
 
@@ -65,25 +74,35 @@ class Clips:
 def load_clips(
     data: str | Path, image_size: int, fps: float, reappearance_grid: int | None = None, progress: bool = True
 ) -> Clips:
-    """Every clip of a training folder, resized and resampled once, kept as uint8.
+    """Every clip of a training folder, resampled by time to the model's `fps` and resized once, kept as uint8.
 
-    `reappearance_grid`: also where hidden objects come back into view, on a grid this many cells a side.
+    Each clip keeps the frame on screen at each model time (`frames_at_times`, from the clip's own
+    `fps` and `frames` in its meta), so clips of any frame rate that share a duration become the
+    same number of model frames; clips of different durations are all cut to the shortest.
+    `reappearance_grid`: also where hidden objects come back into view (from the masks, resampled alike),
+    on a grid this many cells a side.
     """
     parts, maps = [], []
     for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False, disable=not progress):
         shard = read_shard(path)
-        stride = max(1, round(shard.meta[0]["fps"] / fps))
-        frames = torch.from_numpy(shard.frames[:, ::stride])
+        picks = [
+            frames_at_times(np.arange(count) / rate, count / rate, fps)
+            for count, rate in ((meta.get("frames", shard.frames.shape[1]), meta["fps"]) for meta in shard.meta)
+        ]
+        steps = min(len(pick) for pick in picks)
+        rows, index = np.arange(len(picks))[:, None], np.stack([pick[:steps] for pick in picks])
+        frames = torch.from_numpy(shard.frames[rows, index])
         if frames.shape[2] != image_size:
             n, t = frames.shape[:2]
             resized = F.interpolate(frames.flatten(0, 1).permute(0, 3, 1, 2).float(), size=image_size, mode="area")
             frames = resized.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).reshape(n, t, image_size, image_size, 3)
         parts.append(frames)
         if reappearance_grid:
-            maps.append(reappearing_cells(shard.masks[:, ::stride], reappearance_grid))
+            maps.append(reappearing_cells(shard.masks[rows, index], reappearance_grid))
     if not parts:
         raise PhyslabError(f"{data}: the manifest lists no shards")
-    return Clips(torch.cat(parts), torch.cat(maps) if maps else None)
+    steps = min(part.shape[1] for part in parts)
+    return Clips(torch.cat([part[:, :steps] for part in parts]), torch.cat([m[:, :steps] for m in maps]) if maps else None)
 
 
 def sample_batch(
@@ -136,6 +155,37 @@ def learning_rate(config: TrainConfig, step: int) -> float:
     return config.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """What a run folder knows about itself, so that resuming it needs only the folder."""
+
+    config: TrainConfig
+    data: str | None  # the training folder it was started on
+    step: int  # steps done at its last checkpoint (0 when it was stopped before the first)
+    source: str | None  # where the config came from: "preset default", a config file
+
+
+def read_run(out: str | Path) -> RunRecord:
+    """The config, data and step of the run in `out`: the checkpoint's config when there is one (what the
+    weights were trained with), else the one `config.json` recorded when the run started.
+
+    Raises PhyslabError when `out` holds no run.
+    """
+    out = Path(out)
+    state, record = out / "state.safetensors", out / "config.json"
+    if not record.exists() and not state.exists():
+        raise PhyslabError(f"{out}: holds no training run to resume (no config.json or state.safetensors)")
+    started = json.loads(record.read_text()) if record.exists() else {}
+    step, config = 0, None
+    if state.exists():
+        with safe_open(str(state), framework="pt") as handle:
+            metadata = handle.metadata()
+        step, config = int(metadata["step"]), TrainConfig.model_validate_json(metadata["config"])
+    if config is None:
+        config = TrainConfig.model_validate(started["train"])
+    return RunRecord(config, started.get("data"), step, started.get("source"))
+
+
 def train(
     data: str | Path,
     out: str | Path,
@@ -144,10 +194,16 @@ def train(
     resume: bool = False,
     progress: bool = True,
     device: str = "auto",
+    source: str | None = None,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> Path:
     """Train on the clips in `data`, writing checkpoints to `out`; returns the model file.
 
     `device`: "auto" (a GPU when there is one), "cpu", or "cuda". A run may resume on another device.
+    `source` (a preset's or config file's name) is recorded in `config.json`, for people and for resuming.
+    A checkpoint is written every `config.checkpoint_every` steps and whenever `checkpoint_seconds` have
+    passed since the last one (or ten times what the last one took, if more); resuming from either is
+    bit-exact. A resumed run that has done its `config.steps` returns at once.
     """
     out = Path(out)
     rank, world = _distributed()
@@ -169,6 +225,8 @@ def train(
         if rank == 0 and progress:
             tqdm.write(f"starting from {config.init}" + (f"; new: {', '.join(new_parts)}" if new_parts else ""))
     start = _restore(state_path, model, optimizer, config) if resuming else 0
+    if start >= config.steps:  # finished already: nothing to load or write
+        return out / "model.safetensors"
     weighs_reappearance = config.reappearance_weight > 1.0
     clips = load_clips(
         data,
@@ -179,8 +237,16 @@ def train(
     )
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
+        recorded = json.loads((out / "config.json").read_text()) if resuming and (out / "config.json").exists() else {}
         write_json(
-            out / "config.json", {"train": config.model_dump(), "data": str(data), "clips": clips.count, "processes": world}
+            out / "config.json",
+            {
+                "train": config.model_dump(),
+                "source": source or recorded.get("source"),
+                "data": str(Path(data).resolve()),
+                "clips": clips.count,
+                "processes": world,
+            },
         )
         _truncate_metrics(out / "metrics.csv", start)
     engine = (
@@ -192,7 +258,8 @@ def train(
         total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0, dynamic_ncols=True
     )
     started, elapsed_before = time.perf_counter(), _elapsed(out)
-    last_log = time.perf_counter()
+    last_log = last_checkpoint = time.perf_counter()
+    interval = checkpoint_seconds
     for step in range(start, config.steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
@@ -200,7 +267,9 @@ def train(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
-        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, parts=config.parts)
+        # Only a JEPA has parts to train alone (its colour channel); the pixel baseline's loss takes no `parts`.
+        only = {"parts": config.parts} if config.parts != "all" else {}
+        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, **only)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -226,7 +295,7 @@ def train(
             postfix["std"] = f"{metrics['latent_std']:.3f}"
         bar.set_postfix(postfix)
         done = step + 1
-        checkpoint = done % config.checkpoint_every == 0 or done == config.steps
+        checkpoint = done % config.checkpoint_every == 0 or done == config.steps or now - last_checkpoint >= interval
         snapshot = bool(config.snapshot_every) and done % config.snapshot_every == 0
         if (checkpoint or snapshot) and len(config.model.channel_names) > 1:
             calibrate(model, clips, config.seed, where)
@@ -244,6 +313,8 @@ def train(
                     "training_clips": clips.count,
                 },
             )
+            last_checkpoint = time.perf_counter()
+            interval = max(checkpoint_seconds, (last_checkpoint - now) / CHECKPOINT_SHARE)
         if snapshot:
             save_model(
                 out / "snapshots" / f"step_{done:07d}.safetensors",

@@ -3,6 +3,7 @@ AUROC (the absolute score), per concept and per violation, and the onset-to-peak
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,65 +13,84 @@ import numpy as np
 from physlab.data.manifest import LABELS
 
 
-def complete_pairs(clip_rows: list[dict], manifest_rows: list[dict], folder: Path) -> tuple[list[tuple[dict, dict]], list[str]]:
-    """(possible, impossible) rows of the pairs complete in `clip_rows`; a pair the manifest lists short of a
-    label is reported (one complete in the manifest but not in `clip_rows`, say unreadable, is left out quietly)."""
-    scored: dict[str, dict[str, dict]] = defaultdict(dict)
+def comparisons(clip_rows: list[dict], manifest_rows: list[dict], folder: Path) -> tuple[list[tuple[dict, dict]], list[str]]:
+    """Every (possible, impossible) comparison within each pair id, as IntPhys's relative score and InfLevel's
+    evaluator count them: one for a matched pair, four for an IntPhys quadruplet (two of each), and so on.
+
+    A pair id the manifest lists without a clip of each label is an error naming it and its clips (none of its
+    clips is dropped in silence); clips that could not be scored were reported where they failed, and their
+    comparisons are left out.
+    """
+    scored: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for row in clip_rows:
-        scored[row["pair"]][row["label"]] = row
-    listed: dict[str, set[str]] = defaultdict(set)
+        scored[row["pair"]][row["label"]].append(row)
+    listed: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in manifest_rows:
-        listed[row["pair"]].add(row["label"])
-    errors, pairs = [], []
+        listed[row["pair"]][row["label"]].append(row["clip"])
+    found, errors = [], []
     for pair, labels in listed.items():
-        if labels != set(LABELS):
-            errors.append(
-                f"{folder / 'manifest.csv'}: pair {pair!r} needs one possible and one impossible clip, has {sorted(labels)}"
-            )
-        elif set(scored[pair]) == set(LABELS):
-            pairs.append((scored[pair]["possible"], scored[pair]["impossible"]))
-    return pairs, errors
+        if set(labels) != set(LABELS):
+            have = "; ".join(f"{label}: {', '.join(clips)}" for label, clips in labels.items())
+            errors.append(f"{folder / 'manifest.csv'}: pair {pair!r} needs a possible and an impossible clip, has {have}")
+            continue
+        found.extend(itertools.product(scored[pair]["possible"], scored[pair]["impossible"]))
+    return found, errors
 
 
-def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict]) -> dict:
-    """Pairwise accuracy and AUROC, overall, per concept and per violation, and the onset-to-peak delay."""
-    summary = _metrics(pairs)
+def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict], pools: Sequence[str] = ()) -> dict:
+    """Pairwise accuracy and AUROC, overall, per concept and per violation, and the onset-to-peak delay.
+
+    `pairs` are comparisons of clip rows whose `surprise` is the clip score; `surprise_<pool>` for each of `pools`
+    is scored the same way beside it (under "pools"), and `surprise_after_onset`, where rows have it, gives the
+    secondary "after_onset" figure: the clip scored from the violation's onset on.
+    """
+    summary = _all_metrics(pairs, pools)
     concepts = sorted({possible["concept"] for possible, _ in pairs})
-    summary["per_concept"] = {c: _metrics([p for p in pairs if p[0]["concept"] == c]) for c in concepts}
+    summary["per_concept"] = {c: _all_metrics([p for p in pairs if p[0]["concept"] == c], pools) for c in concepts}
     for concept, metrics in summary["per_concept"].items():
         delays = [i["peak_delay_s"] for p, i in pairs if p["concept"] == concept and i["peak_delay_s"] is not None]
         metrics["peak_delay_s"] = float(np.median(delays)) if delays else None
     violations = sorted({i["violation"] for _, i in pairs if i.get("violation")})
     if violations:  # physlab's sets name the edit, which tells apart the ways one concept can break
-        summary["per_violation"] = {v: _metrics([p for p in pairs if p[1].get("violation") == v]) for v in violations}
+        summary["per_violation"] = {v: _all_metrics([p for p in pairs if p[1].get("violation") == v], pools) for v in violations}
     delays = [row["peak_delay_s"] for _, row in pairs if row["peak_delay_s"] is not None]
     summary["peak_delay_s"] = {"median": float(np.median(delays)) if delays else None, "clips": len(delays)}
     summary["clips"] = len(clip_rows)
+    summary["groups"] = len({possible["pair"] for possible, _ in pairs})
     return summary
 
 
-def _metrics(pairs: list[tuple[dict, dict]]) -> dict:
+def _all_metrics(pairs: list[tuple[dict, dict]], pools: Sequence[str]) -> dict:
+    metrics = _metrics(pairs)
+    metrics["pools"] = {pool: _metrics(pairs, f"surprise_{pool}") for pool in pools}
+    timed = [(p, i) for p, i in pairs if i.get("surprise_after_onset") is not None and p.get("surprise_after_onset") is not None]
+    metrics["after_onset"] = _metrics(timed, "surprise_after_onset") if timed else None
+    return metrics
+
+
+def _metrics(pairs: list[tuple[dict, dict]], key: str = "surprise") -> dict:
+    """Strict pairwise accuracy (a tie is a miss, as Garrido et al. 2025 count it), its interval, ties, and the
+    AUROC of the clips' scores, each clip counted once however many comparisons it is in."""
     if not pairs:
-        return {"pairwise_accuracy": None, "pairwise_interval": None, "auroc": None, "pairs": 0}
-    wins = [1.0 if i["surprise"] > p["surprise"] else 0.5 if i["surprise"] == p["surprise"] else 0.0 for p, i in pairs]
-    scores = [p["surprise"] for p, _ in pairs] + [i["surprise"] for _, i in pairs]
-    labels = [0] * len(pairs) + [1] * len(pairs)
+        return {"pairwise_accuracy": None, "pairwise_interval": None, "auroc": None, "pairs": 0, "ties": 0}
+    wins = [1.0 if i[key] > p[key] else 0.0 for p, i in pairs]
+    ties = sum(i[key] == p[key] for p, i in pairs)
+    clips = {row["clip"]: row for pair in pairs for row in pair}
+    labels = [int(row["label"] == "impossible") for row in clips.values()]
     accuracy = float(np.mean(wins))
     return {
         "pairwise_accuracy": accuracy,
         "pairwise_interval": wilson_interval(accuracy, len(pairs)),
-        "auroc": auroc(labels, scores),
+        "auroc": auroc(labels, [row[key] for row in clips.values()]),
         "pairs": len(pairs),
+        "ties": int(ties),
     }
 
 
 def wilson_interval(share: float, count: int, z: float = 1.96) -> list[float]:
     """The 95% Wilson score interval of a share of `count` pairs: how far a concept's accuracy can
-    move by the draw of pairs alone (20 pairs at 0.625: 0.41-0.80).
-
-    Written out because a tie counts half a win, so the wins need not be whole, as the
-    binomial intervals of scipy and statsmodels require.
-    """
+    move by the draw of pairs alone (20 pairs at 0.625: 0.41-0.80). Comparisons within an IntPhys quadruplet share
+    clips, so there the interval is narrower than the data warrant."""
     if count <= 0:
         return [0.0, 1.0]
     spread = z * np.sqrt(share * (1 - share) / count + z * z / (4 * count * count))

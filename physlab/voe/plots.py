@@ -17,21 +17,30 @@ from physlab.files import atomic_path  # noqa: E402
 COLORS = {"possible": "#2b8cbe", "impossible": "#e34a33"}
 
 
-def plot_aligned_curves(clips: list[dict], curves: dict, path: str | Path, window: float = 1.0) -> None:
-    """Mean and spread of surprise, possible vs impossible, against seconds from the onset, per concept."""
+def onset_aligned(
+    clips: list[dict], curves: dict, window: float = 1.0
+) -> tuple[np.ndarray, dict[str, dict[str, list[np.ndarray]]]]:
+    """Each clip's surprise on one grid of seconds from its onset (-window..window, 24 a second), by concept
+    and label: (grid, {concept: {label: [values on the grid]}}), NaN where a clip has no frame."""
     by_concept: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     grid = np.round(np.arange(-window, window + 1e-9, 1 / 24), 4)
     for row in clips:
         if row["onset_frame"] is None:
             continue
         curve = curves[row["clip"]]
-        offset = curve.seconds - row["onset_frame"] / curve.fps
+        offset = curve.seconds - curve.source_time(row["onset_frame"])
         keep = ~np.isnan(curve.values)
         if keep.sum() < 2:
             continue
         by_concept[row["concept"]][row["label"]].append(
             np.interp(grid, offset[keep], curve.values[keep], left=np.nan, right=np.nan)
         )
+    return grid, by_concept
+
+
+def plot_aligned_curves(clips: list[dict], curves: dict, path: str | Path, window: float = 1.0) -> None:
+    """Mean and spread of surprise, possible vs impossible, against seconds from the onset, per concept."""
+    grid, by_concept = onset_aligned(clips, curves, window)
     concepts = sorted(by_concept)
     if not concepts:
         return
@@ -134,7 +143,7 @@ def plot_curve(curves: list, path: str | Path, onsets: dict[str, int] | None = N
         axis.plot(curve.seconds, curve.values, label=Path(curve.name).name)
         onset = (onsets or {}).get(curve.name)
         if onset is not None:
-            axis.axvline(onset / curve.fps, color="black", linestyle=":", linewidth=1)
+            axis.axvline(curve.source_time(onset), color="black", linestyle=":", linewidth=1)
     axis.set_xlabel("seconds")
     axis.set_ylabel("surprise")
     if len(curves) <= 8:

@@ -18,11 +18,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from physlab.data.manifest import read_manifest
-from physlab.data.video import read_video, resample
+from physlab.data.manifest import clip_path, read_manifest
+from physlab.data.video import ModelInput, read_video
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel, load_model
-from physlab.voe.metrics import complete_pairs
+from physlab.voe.metrics import comparisons
 
 MOTION_QUANTILE = 0.9  # of the possible twin's frame-to-frame changes: the motion scale, robust to still frames
 
@@ -78,11 +78,13 @@ def set_visibility(folder: str | Path, model: WorldModel | str | None = None) ->
     model = model if isinstance(model, torch.nn.Module) else load_model(model)
     config = model.config
     rows = read_manifest(folder)
-    pairs, errors = complete_pairs(rows, rows, folder)
+    pairs, errors = comparisons(rows, rows, folder)
     measured = []
     for possible, impossible in pairs:
         try:
-            twins = [_model_frames(folder / row["clip"], config.fps, config.image_size) for row in (possible, impossible)]
+            twins = [
+                _model_frames(clip_path(folder, row["clip"]), config.fps, config.image_size) for row in (possible, impossible)
+            ]
         except PhyslabError as err:  # a clip the reader rejects is one error line; the set goes on
             errors.append(str(err))
             continue
@@ -129,6 +131,10 @@ def format_visibility(summaries: dict[str, dict[str, dict]], title: str = "viola
             kept = summary[row]["kept"]
             cells.append(f" {summary[row]['representation']:10.2f} {'-' if kept is None else f'{kept:.2f}':>6s}")
         lines.append(f"{row:24s}" + "".join(cells))
+    lines.append(
+        "median over pairs of how far apart the twins get, in units of a frame of the set's motion: in pixels, in each "
+        "model's representation, and the share of the pixels' visibility that representation kept"
+    )
     return "\n".join(lines)
 
 
@@ -138,5 +144,4 @@ def _unit(scales: list[float]) -> float:
 
 
 def _model_frames(path: Path, fps: float, size: int) -> np.ndarray:
-    frames, source_fps = read_video(path)
-    return resample(frames, source_fps, fps, size)[0]
+    return read_video(path, ModelInput(fps, size)).frames

@@ -1,0 +1,190 @@
+"""Generalization to looks the models never saw: the same concepts filmed in the training distribution of looks
+(`looks/randomized.yaml`, event layouts the training data had) and in held-out looks (`looks/heldout_*.yaml`:
+textures, palettes, rooms, object sets, lighting, cameras, sizes, frame rates and codecs that `randomized` never
+draws, and event layouts outside its bands), beside physlab's own classic look.
+
+    python benchmarks/bench_generalization.py [--pairs 10] [--seed 100000] [--models jepa,pixel,untrained]
+                                              [--untrained-seeds 3] [--pool POOL]
+
+For each model: pairwise accuracy (a tie is a miss) with its 95% interval per concept on the seen look, on every
+held-out look pooled, the drop from seen to unseen, and each held-out look's overall accuracy; a concept below 0.5
+on any look is flagged as inverted. The untrained encoder is scored at several seeds (Garrido et al. 2025) and
+reported as their mean, with the range. `make bench` holds out dusk, gif_corner and mpeg4_portrait: heldout_photoroom
+(600x400, a furnished room) renders about ten times slower than the others. Sets are written once under
+benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from physlab.data.stimuli import write_stimuli
+from physlab.model import load_model
+from physlab.scenes.families import load_families
+from physlab.scenes.looks import look_names
+from physlab.voe.metrics import interval_text, wilson_interval
+from physlab.voe.surprise import DEFAULT_POOL, POOLS, evaluate
+
+HERE = Path(__file__).resolve().parent
+
+
+def make_sets(pairs: int, seed: int, size: int, held_out: list[str] | None = None) -> dict[str, Path]:
+    """The seen look, physlab's classic look and the held-out looks (default: every one), each a stimulus set of
+    every family."""
+    families = load_families(with_violations=True)
+    held_out = held_out or [name for name in look_names() if name.startswith("heldout_")]
+    looks = ["randomized", "classic", *held_out]
+    sets = {}
+    for look in looks:
+        folder = HERE / "data" / f"looks_{look}_{pairs}_{seed}_{size}"
+        report = write_stimuli(folder, families, pairs, seed=seed, size=size, workers=2, look=look)
+        for error in report.errors:
+            print(f"{look}: {error}")
+        sets[look] = folder
+    return sets
+
+
+def score(sets: dict[str, Path], models: list[str], pool: str) -> dict[str, dict[str, dict]]:
+    """Each model's evaluation summary on each set: results[model][look]."""
+    results: dict[str, dict[str, dict]] = {}
+    for name in models:
+        model = load_model(name)
+        started = time.perf_counter()
+        results[name] = {look: evaluate(folder, model, pool=pool).summary for look, folder in sets.items()}
+        print(f"{name}: scored {len(sets)} sets in {time.perf_counter() - started:.0f} s")
+    return results
+
+
+def pooled(summaries: list[dict], concept: str | None = None) -> dict:
+    """Accuracy over several sets' comparisons (each set's accuracy weighted by its comparisons), with its interval."""
+    parts = [s if concept is None else s["per_concept"].get(concept) for s in summaries]
+    parts = [p for p in parts if p and p["pairs"]]
+    count = sum(p["pairs"] for p in parts)
+    if not count:
+        return {"pairwise_accuracy": None, "pairwise_interval": None, "pairs": 0}
+    share = sum(p["pairwise_accuracy"] * p["pairs"] for p in parts) / count
+    return {"pairwise_accuracy": share, "pairwise_interval": wilson_interval(share, count), "pairs": count}
+
+
+def report(results: dict[str, dict[str, dict]]) -> dict:
+    """Per model: per concept seen / unseen / drop, each held-out look, and the inversions; printed as tables."""
+    table = {}
+    for model, by_look in results.items():
+        held_out = [look for look in by_look if look.startswith("heldout_")]
+        concepts = sorted({c for summary in by_look.values() for c in summary["per_concept"]})
+        rows = {}
+        for concept in [*concepts, None]:
+            seen = pooled([by_look["randomized"]], concept)
+            unseen = pooled([by_look[look] for look in held_out], concept)
+            own = pooled([by_look["classic"]], concept)
+            per_look = {look: pooled([by_look[look]], concept)["pairwise_accuracy"] for look in held_out}
+            drop = None
+            if seen["pairwise_accuracy"] is not None and unseen["pairwise_accuracy"] is not None:
+                drop = seen["pairwise_accuracy"] - unseen["pairwise_accuracy"]
+            rows[concept or "overall"] = {"seen": seen, "unseen": unseen, "own": own, "drop": drop, "per_look": per_look}
+        inverted = sorted(
+            f"{concept} on {look} ({share:.2f})"
+            for concept, row in rows.items()
+            for look, share in row["per_look"].items()
+            if concept != "overall" and share is not None and share < 0.5
+        )
+        table[model] = {"rows": rows, "inverted": inverted}
+        _print_model(model, rows, held_out, inverted)
+    return table
+
+
+def _print_model(model: str, rows: dict, held_out: list[str], inverted: list[str]) -> None:
+    short = [look.removeprefix("heldout_")[:10] for look in held_out]
+    print(f"\n{model}: pairwise accuracy (a tie is a miss), 95% intervals")
+    header = f"{'concept':12s} {'own':>6s} {'seen':>6s} {'95%':>9s} {'unseen':>6s} {'95%':>9s} {'drop':>6s}"
+    print(header + "".join(f" {name:>10s}" for name in short))
+    for concept, row in rows.items():
+        cells = [
+            _share(row["own"]["pairwise_accuracy"]),
+            _share(row["seen"]["pairwise_accuracy"]),
+            interval_text(row["seen"]["pairwise_interval"]),
+            _share(row["unseen"]["pairwise_accuracy"]),
+            interval_text(row["unseen"]["pairwise_interval"]),
+            "-" if row["drop"] is None else f"{row['drop']:+.2f}",
+        ]
+        line = f"{concept:12s} {cells[0]:>6s} {cells[1]:>6s} {cells[2]:>9s} {cells[3]:>6s} {cells[4]:>9s} {cells[5]:>6s}"
+        print(line + "".join(f" {_share(row['per_look'][look]):>10s}" for look in held_out))
+    print(f"pairs: own {rows['overall']['own']['pairs']}, seen {rows['overall']['seen']['pairs']}, "
+          f"unseen {rows['overall']['unseen']['pairs']}; inverted: {', '.join(inverted) or 'none'}")  # fmt: skip
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def untrained_mean(results: dict[str, dict[str, dict]], seeds: list[str]) -> None:
+    """Replace the untrained seeds' results by one entry, 'untrained (mean of N seeds)', printed with its range."""
+    if len(seeds) < 2:
+        return
+    looks = list(results[seeds[0]])
+    overall = {look: [results[s][look]["pairwise_accuracy"] for s in seeds] for look in looks}
+    for look, values in overall.items():
+        print(
+            f"untrained, {look}: mean {np.mean(values):.3f} over {len(seeds)} seeds (range {min(values):.3f}-{max(values):.3f})"
+        )
+
+
+def plot(table: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(table)
+    concepts = [c for c in next(iter(table.values()))["rows"] if c != "overall"] + ["overall"]
+    figure, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), sharey=True, squeeze=False)
+    for axis, model in zip(axes[0], models):
+        rows = table[model]["rows"]
+        x = np.arange(len(concepts))
+        for offset, (key, colour) in zip((-0.27, 0.0, 0.27), (("own", "#9e9ac8"), ("seen", "#2b8cbe"), ("unseen", "#e34a33"))):
+            values = [rows[c][key]["pairwise_accuracy"] or 0.0 for c in concepts]
+            axis.bar(x + offset, values, width=0.27, color=colour, label=key)
+        axis.axhline(0.5, color="black", linestyle=":", linewidth=1)
+        axis.set_xticks(x, concepts, rotation=60, ha="right", fontsize=8)
+        axis.set_title(model)
+        axis.set_ylim(0, 1)
+    axes[0][0].set_ylabel("pairwise accuracy")
+    axes[0][0].legend(frameon=False, fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=10, help="pairs per family and look")
+    parser.add_argument("--seed", type=int, default=100_000)
+    parser.add_argument("--size", type=int, default=128, help="frame size of looks that do not set their own")
+    parser.add_argument("--models", default="jepa,pixel,untrained")
+    parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
+    parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
+    parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    args = parser.parse_args()
+    sets = make_sets(args.pairs, args.seed, args.size, args.held_out.split(",") if args.held_out else None)
+    names = []
+    for name in args.models.split(","):
+        names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
+    results = score(sets, names, args.pool)
+    untrained_mean(results, [n for n in names if n.startswith("untrained")])
+    table = report(results)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "generalization.json").write_text(json.dumps({"sets": {k: str(v) for k, v in sets.items()}, "table": table}, indent=1))
+    plot(table, out / "generalization.png")
+    print(f"\n{out / 'generalization.json'}, {out / 'generalization.png'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Looks: the schema names the file and field of a mistake; a concrete look is a pure function of its seed;
+classic changes nothing; the held-out looks draw what the randomized look never does."""
+
+import numpy as np
+import pytest
+
+from physlab.errors import PhyslabError
+from physlab.scenes.clips import film_scene, make_clip, make_pair
+from physlab.scenes.families import load_families, load_family
+from physlab.scenes.looks import (
+    Look,
+    effective_look,
+    load_look,
+    look_names,
+    sample_look,
+    vertical_fov,
+)
+from physlab.scenes.spec import sample_scene
+
+HELD_OUT = [name for name in look_names() if name.startswith("heldout_")]
+
+
+def write_look(tmp_path, text):
+    path = tmp_path / "mine.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "allowed"),
+    [
+        ("name: x\nvideo: {codec: webm}\n", "field video.codec", "'raw', 'h264', 'mpeg4' or 'gif'"),
+        ("name: x\nroom: {colour: red}\n", "field room.colour", "allowed here: kind, depth, width, floor, walls"),
+        ("name: x\nroom: {floor: {texture: {choice: [plain, lava]}}}\n", "field room.floor.texture", "'checkers'"),
+        ("name: x\nobjects: {moving: {color: mauve}}\n", "field objects.moving.color", "unknown colour 'mauve'"),
+        ("name: x\nobjects: {moving: {color: {hue: [0, 2]}}}\n", "field objects.moving.color", "hue must stay within 0..1"),
+        ("name: x\nlayout: {speed: {bands: [[1.2, 0.8]]}}\n", "field layout.speed.bands.0", "low end above its high end"),
+        ("name: x\nobjects: {urdfs: [900, 1200]}\n", "field objects.urdfs", "<= 999"),
+        ("name: x\nvideo: {codec: gif, fps: 60}\n", "field video: a GIF frame", "fps 60.0 cannot be stored as gif"),
+        ("name: x\nclutter: {count: [3, 1]}\n", "field clutter.count", "low <= high"),
+    ],
+)
+def test_schema_errors_name_the_file_and_the_field(tmp_path, text, field, allowed):
+    path = write_look(tmp_path, text)
+    with pytest.raises(PhyslabError) as error:
+        load_look(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: {field}"), message
+    assert allowed in message, message
+    assert "\n" not in message
+
+
+def test_unknown_look_name_lists_the_bundled_looks():
+    with pytest.raises(PhyslabError, match="no look named 'nope'; bundled ones: classic, .*randomized"):
+        load_look("nope")
+
+
+def test_bundled_looks_load_and_include_four_held_out_ones():
+    for name in look_names():
+        assert load_look(name).name == name
+    assert len(HELD_OUT) >= 4
+    assert effective_look("classic") is None
+    assert effective_look("randomized") is not None
+
+
+def _drawn(look, family, seed, attempt=0):
+    scene = sample_scene(family, seed, attempt=attempt, size=64)
+    return sample_look(load_look(look), family, scene, seed, attempt)
+
+
+def test_a_concrete_look_is_a_pure_function_of_its_seed():
+    family = load_family("freeplay")
+    assert _drawn("randomized", family, 3) == _drawn("randomized", family, 3)
+    assert _drawn("randomized", family, 3) != _drawn("randomized", family, 4)
+    assert _drawn("randomized", family, 3) != _drawn("randomized", family, 3, attempt=1)
+
+
+def test_a_look_never_changes_the_family_draws():
+    family = load_family("support_car")
+    plain = sample_scene(family, 8, size=64)
+    scene, drawn = film_scene(family, 8, 0, 64, None, "randomized")
+    # The look's own stream: the car and the platform are the scene's, scaled by the look's layout.
+    assert scene.object("car").size == plain.object("car").size
+    assert scene.object("car").velocity == pytest.approx(tuple(v * drawn.speed for v in plain.object("car").velocity))
+    assert scene.frames == round(plain.frames * scene.fps / plain.fps)
+
+
+def test_same_seed_same_pixels_and_another_seed_another_look(client):
+    family = load_family("gravity_drop")
+    first = make_clip(family, 5, size=32, client=client, look="randomized")
+    again = make_clip(family, 5, size=32, look="randomized")  # a fresh client, as another worker would have
+    assert first.frames.tobytes() == again.frames.tobytes() and first.masks.tobytes() == again.masks.tobytes()
+    other = make_clip(family, 6, size=32, client=client, look="randomized")
+    assert other.look != first.look
+
+
+@pytest.mark.parametrize("name", ["gravity_drop", "collision"])
+def test_classic_is_the_clip_without_a_look(client, name):
+    family = load_family(name)
+    plain, classic = make_pair(family, 2, size=32, client=client), make_pair(family, 2, size=32, client=client, look="classic")
+    for label in ("possible", "impossible"):
+        a, b = getattr(plain, label), getattr(classic, label)
+        assert a.frames.tobytes() == b.frames.tobytes() and a.masks.tobytes() == b.masks.tobytes()
+        assert a.metadata() == b.metadata()
+
+
+def test_a_look_films_at_its_size_aspect_and_rate(client):
+    family = load_family("gravity_drop")
+    pair = make_pair(family, 1, size=64, client=client, look="heldout_gif_corner")
+    clip = pair.impossible
+    assert clip.frames.shape == (50, 120, 180, 3)  # 2 s at 25 fps, 3:2
+    assert clip.masks.shape == (50, 120, 180)
+    assert clip.fps == 25.0
+    meta = clip.metadata()
+    assert meta["width"] == 180 and meta["look"]["name"] == "heldout_gif_corner" and meta["fps"] == 25.0
+    onset = pair.onset_frame
+    assert np.array_equal(pair.possible.frames[:onset], pair.impossible.frames[:onset])
+    assert not np.array_equal(pair.possible.frames[onset], pair.impossible.frames[onset])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_every_family_makes_pairs_in_every_held_out_look(client, name):
+    # Every style and layout band of the look, in small frames so the test stays quick.
+    look = load_look(name)
+    small = look.model_copy(update={"video": look.video.model_copy(update={"height": 48})})
+    for family in load_families(with_violations=True):
+        pair = make_pair(family, 0, client=client, look=small)
+        assert pair.impossible.frames.shape[1] == 48
+        assert pair.onset_frame < len(pair.impossible.frames)
+
+
+def test_held_out_looks_draw_what_randomized_never_draws():
+    family = load_family("permanence_vanish")
+    training = [_drawn("randomized", family, seed) for seed in range(200)]
+    kinds = {surface.texture for look in training for surface in (look.floor, look.walls, *look.bodies.values())}
+    assert not kinds & {"dots", "bricks", "marble"}
+    assert {look.room for look in training} == {"backdrop", "room"}
+    assert all(0.85 <= look.speed <= 1.15 and 0.85 <= look.static_width <= 1.15 for look in training)
+    assert all(look.light_color is None for look in training)
+    for name in HELD_OUT:
+        for seed in range(20):
+            held = _drawn(name, family, seed)
+            assert not 0.85 <= held.speed <= 1.15 and not 0.85 <= held.static_width <= 1.15, name
+            assert abs(held.shift[0]) > 0.12, name
+            assert held.light_color is not None, name
+
+
+def test_portrait_keeps_the_fov_across_its_width():
+    assert vertical_fov(45.0, 1.5) == 45.0
+    assert vertical_fov(45.0, 0.5) == pytest.approx(2 * np.degrees(np.arctan(np.tan(np.radians(22.5)) / 0.5)))
+
+
+def test_a_look_without_changes_is_no_look():
+    assert effective_look(Look(name="mine")) is None
+    assert effective_look(Look(name="mine", video={"fps": 30})) is not None
+
+
+def test_a_look_travels_to_worker_processes():
+    import pickle
+
+    from physlab.scenes.looks import load_look
+
+    for name in ("randomized", "heldout_photoroom"):
+        look = load_look(name)
+        assert pickle.loads(pickle.dumps(look)) == look
+
+
+def test_a_look_leaves_nothing_behind_in_its_client():
+    # The renderer keeps the last light colour, textures stay loaded across resets: a classic clip made
+    # after a look in the same client is the classic clip of a fresh client.
+    from physlab.scenes.world import connect, disconnect
+
+    family = load_family("support_car")
+    fresh = make_pair(family, 4, size=32)
+    live = connect()
+    try:
+        make_pair(family, 1, size=32, client=live, look="heldout_dusk")
+        after = make_pair(family, 4, size=32, client=live)
+    finally:
+        disconnect(live)
+    assert fresh.impossible.frames.tobytes() == after.impossible.frames.tobytes()
