@@ -122,12 +122,31 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--pixel-model", help="the pixel-space baseline's model (default: the world's bundled one)")
     plan.add_argument("--planner", choices=["cem", "grad"], default="cem", help="cross-entropy method or gradient descent")
     plan.add_argument("--iterations", type=_positive, help="CEM iterations or gradient steps (default 10)")
+    plan.add_argument(
+        "--subgoal-hops",
+        type=_non_negative,
+        help="aim at the landmark this many model steps along the way found in the offline data (its model's "
+        "landmarks file), 0 for the goal itself (default 0)",
+    )
+    plan.add_argument(
+        "--goal-cost",
+        choices=["every-step", "final"],
+        help="the goal distance averaged over the horizon's steps (default), or at its end alone",
+    )
     plan.add_argument("--baselines", default="random,pixel,inverse_dynamics", help="comma-separated, or 'none'")
     plan.add_argument("--steps", type=_positive, help="step budget (default: the world's)")
     plan.add_argument("--json", help="write the summary here")
     plan.add_argument("--video", help="folder for an H.264 video of every episode")
     plan.add_argument("--quiet", action="store_true", help="no progress bars")
     plan.set_defaults(run=_plan)
+
+    landmarks = commands.add_parser(
+        "landmarks", help="embed offline episodes for an action model to plan by subgoals (training does it too)"
+    )
+    landmarks.add_argument("model", help="action model file or run folder")
+    landmarks.add_argument("--data", required=True, help="the episodes it was trained on (physlab generate --actions)")
+    landmarks.add_argument("--episodes", type=_positive, default=200, help="episodes to embed (default 200)")
+    landmarks.set_defaults(run=_landmarks)
 
     experiment = commands.add_parser("experiment", help="scripted surprise experiments (experiments/*.yaml)")
     actions = experiment.add_subparsers(required=True, metavar="ACTION")
@@ -305,7 +324,10 @@ def _plan(args: argparse.Namespace) -> int:
     from physlab.control.planners import PlannerSettings
 
     baselines = () if args.baselines == "none" else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
-    settings = PlannerSettings(method=args.planner, **({"iterations": args.iterations} if args.iterations else {}))
+    chosen = {"method": args.planner, "iterations": args.iterations, "subgoal_hops": args.subgoal_hops}
+    if args.goal_cost:
+        chosen["every_step"] = args.goal_cost == "every-step"
+    settings = PlannerSettings(**{name: value for name, value in chosen.items() if value is not None})
     summary = evaluate_planning(
         args.world,
         args.episodes,
@@ -321,6 +343,14 @@ def _plan(args: argparse.Namespace) -> int:
     print(format_planning(summary))
     if args.json:
         write_json(args.json, summary)
+    return 0
+
+
+def _landmarks(args: argparse.Namespace) -> int:
+    from physlab.control.landmarks import save_landmarks
+
+    path = save_landmarks(args.model, args.data, args.episodes)
+    print(f"{path}: landmarks for planning by subgoals")
     return 0
 
 

@@ -16,21 +16,35 @@ import torch
 
 from physlab.control.behaviour import random_policy
 from physlab.control.cost import Objective
+from physlab.control.landmarks import SubgoalGraph
 from physlab.control.model import ACTION_DIM, ActionWorldModel
 from physlab.control.planners import Plan, PlannerSettings, plan
 from physlab.control.spec import Push, TwoRooms
 
 
 class PlanningAgent:
-    """Model-predictive control: plan `horizon` chunks, take the first `replan_every`, plan again."""
+    """Model-predictive control: plan `horizon` chunks, take the first `replan_every`, plan again.
 
-    def __init__(self, model: ActionWorldModel, world: TwoRooms | Push, settings: PlannerSettings, seed: int = 0):
+    With a `graph` of landmarks and `settings.subgoal_hops`, each plan aims at the landmark that many model
+    steps along the shortest way to the goal (physlab/control/landmarks.py), until the goal is that near.
+    """
+
+    def __init__(
+        self,
+        model: ActionWorldModel,
+        world: TwoRooms | Push,
+        settings: PlannerSettings,
+        seed: int = 0,
+        graph: SubgoalGraph | None = None,
+    ):
         self.model, self.world, self.settings = model.requires_grad_(False), world, settings
         self.name = f"{'pixel' if model.decoder is not None else 'jepa'}_{settings.method}"
         self.seed = seed
+        self.graph = graph if settings.subgoal_hops else None
         self.seconds: list[float] = []
         self.last_plan: Plan | None = None
         self.last_objective: Objective | None = None
+        self.last_subgoal: torch.Tensor | None = None
 
     def begin(self, goal: np.ndarray, seed: int) -> None:
         """A new episode towards the goal picture (S, S, 3) uint8."""
@@ -39,6 +53,9 @@ class PlanningAgent:
         self.warm: np.ndarray | None = None
         self.observed: list[np.ndarray] = []
         self.taken: list[np.ndarray] = []
+        if self.graph is not None:
+            with torch.no_grad():
+                self.graph.toward(self.model.encode(_picture(goal))[0])
 
     def act(self, frame: np.ndarray, state: np.ndarray) -> np.ndarray:
         """The next (replan_every * frame_skip, 2) env actions from the current picture (S, S, 3) uint8."""
@@ -46,7 +63,12 @@ class PlanningAgent:
         window = self.model.config.history
         self.observed = [*self.observed, frame][-window:]
         past = np.asarray(self.taken[-(len(self.observed) - 1) :]) if len(self.observed) > 1 else None
-        objective = Objective(self.model, self.world, np.stack(self.observed), self.goal, past)
+        objective = Objective(self.model, self.world, np.stack(self.observed), self.goal, past, self.settings.every_step)
+        self.last_subgoal = None
+        if self.graph is not None:
+            self.last_subgoal = self.graph.subgoal(objective.history[0, -1], self.settings.subgoal_hops)
+            if self.last_subgoal is not None:
+                objective.goal_embedding = self.last_subgoal
         chosen = plan(objective, self.settings, self.model.config.chunk_dim, self.generator, self.warm)
         keep = self.settings.replan_every
         self.warm = np.concatenate([chosen.actions[keep:], np.zeros_like(chosen.actions[:keep])])

@@ -41,10 +41,13 @@ class Objective:
         observed: np.ndarray,
         goal: np.ndarray,
         past_actions: np.ndarray | None = None,
+        every_step: bool = False,
     ):
         """`observed` (h, S, S, 3) uint8: the last h pictures a model step apart (h the model's history, or fewer);
-        `goal` (S, S, 3) uint8; `past_actions` (h - 1, A) the chunks between the observed pictures."""
-        self.model, self.world = model, world
+        `goal` (S, S, 3) uint8; `past_actions` (h - 1, A) the chunks between the observed pictures. With
+        `every_step` the goal cost is the mean over the horizon's predicted states, not the last one alone: a
+        plan that gets there sooner costs less, so its first step, the one MPC takes, heads there."""
+        self.model, self.world, self.every_step = model, world, every_step
         with torch.no_grad():
             self.history = model.encode(_pictures(observed))[None]  # (1, h, E)
             goal_picture = _pictures(goal[None])
@@ -59,15 +62,17 @@ class Objective:
         history = self.history.expand(count, -1, -1)
         past = self.past_actions.expand(count, -1, -1) if self.past_actions is not None else None
         predicted = self.model.rollout(history, actions, past)
-        goal = self.goal_cost(predicted[:, -1])
+        goal = self.goal_cost(predicted).mean(-1) if self.every_step else self.goal_cost(predicted[:, -1])
         guardrail = self.guardrail_cost(predicted)
         return Energy(goal + guardrail, goal, guardrail, predicted)
 
-    def goal_cost(self, final: torch.Tensor) -> torch.Tensor:
-        """(N, E) predicted final embeddings -> (N,) distance to the goal (in pixels, for the pixel baseline)."""
+    def goal_cost(self, states: torch.Tensor) -> torch.Tensor:
+        """(..., E) predicted embeddings -> (...) distance to the goal (in pixels, for the pixel baseline)."""
         if self.model.decoder is not None:
-            return (self.model.decoder(final) - self.goal_picture).pow(2).flatten(1).mean(1)
-        return (final - self.goal_embedding).pow(2).sum(-1)
+            lead = states.shape[:-1]
+            decoded = self.model.decoder(states.reshape(-1, states.shape[-1]))
+            return (decoded - self.goal_picture).pow(2).flatten(1).mean(1).reshape(lead)
+        return (states - self.goal_embedding).pow(2).sum(-1)
 
     def guardrail_cost(self, predicted: torch.Tensor) -> torch.Tensor:
         """(N, H, E) -> (N,): how far, summed over the horizon, the probe puts things past the table's safe edge."""

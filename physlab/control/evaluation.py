@@ -19,6 +19,7 @@ from tqdm import tqdm
 from physlab.control.agents import InverseDynamicsAgent, PlanningAgent, RandomAgent
 from physlab.control.checkpoint import action_model_file, bundled_name, load_action_model
 from physlab.control.episodes import Agent, episode_video, evaluation_tasks, run_episode, summarise_episodes
+from physlab.control.landmarks import Landmarks, SubgoalGraph, landmarks_file
 from physlab.control.model import ActionWorldModel
 from physlab.control.planners import PlannerSettings
 from physlab.control.spec import Push, TwoRooms, load_world
@@ -35,6 +36,17 @@ def load_planning_model(world: TwoRooms | Push, model: str | Path | None, kind: 
         source = action_model_file(model or bundled_name(world.name, kind))
         raise PhyslabError(f"{source}: was trained in the world {loaded.world.name!r}, not {world.name!r}")
     return loaded
+
+
+def load_subgoal_graph(model_file: Path) -> SubgoalGraph:
+    """The landmarks stored beside a model file, as a graph to search for subgoals."""
+    path = landmarks_file(model_file)
+    if not path.exists():
+        raise PhyslabError(
+            f"{path}: no landmarks beside the model, so it cannot plan by subgoals; "
+            "make them with `physlab landmarks MODEL --data DATA`, or plan with --subgoal-hops 0"
+        )
+    return SubgoalGraph(Landmarks.load(path))
 
 
 def evaluate_planning(
@@ -64,7 +76,8 @@ def evaluate_planning(
     if threads:
         torch.set_num_threads(threads)
     jepa = load_planning_model(world, model)
-    agents: dict[str, Callable[[], Agent]] = {"planner": lambda: PlanningAgent(jepa, world, settings, seed)}
+    graph = load_subgoal_graph(action_model_file(model or bundled_name(world.name))) if settings.subgoal_hops else None
+    agents: dict[str, Callable[[], Agent]] = {"planner": lambda: PlanningAgent(jepa, world, settings, seed, graph)}
     if "random" in baselines:
         agents["random"] = lambda: RandomAgent(world)
     if "pixel" in baselines:
@@ -95,6 +108,7 @@ def evaluate_planning(
         "step_budget": steps or world.task.steps,
         "model": str(action_model_file(model or bundled_name(world.name))),
         "planner": settings.model_dump(),
+        "landmarks": None if graph is None else {"count": graph.size, "shortcut_radius": round(graph.radius, 4)},
         **planner,
         "baselines": results,
     }

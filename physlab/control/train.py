@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from physlab.control.checkpoint import save_action_model
 from physlab.control.data import Episodes, data_world, load_episodes
+from physlab.control.landmarks import build_landmarks, landmarks_file
 from physlab.control.model import ActionModelConfig, ActionWorldModel, chunk_actions
 from physlab.control.spec import Push, TwoRooms
 from physlab.errors import PhyslabError, describe_validation
@@ -238,6 +239,8 @@ def train_action_model(
             _checkpoint(out, model, world, optimizer, config, info)
             model.train()
     bar.close()
+    if rank == 0:  # the offline data's landmarks, for planning by subgoals
+        build_landmarks(model.eval(), episodes).save(landmarks_file(out / "model.safetensors"))
     if world_size > 1:
         dist.barrier()
     return out / "model.safetensors"
