@@ -17,7 +17,7 @@ from physlab.errors import PhyslabError
 from physlab.files import write_csv, write_json
 from physlab.model.config import PRESETS
 from physlab.scenes.families import load_families
-from physlab.voe.surprise import DEFAULT_POOL, POOLS
+from physlab.voe.surprise import CROPS, DEFAULT_POOL, POOLS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         "--pool", choices=POOLS, default=DEFAULT_POOL, help=f"clip surprise over time (default {DEFAULT_POOL}); all are reported"
     )
     _reading(evaluate)
+    evaluate.add_argument(
+        "--crop",
+        choices=CROPS,
+        default="manifest",
+        help="motion: crop each pair without a manifest crop to where its twins move (small events in wide views)",
+    )
     evaluate.add_argument("--json", help="write the summary here")
     evaluate.add_argument("--csv", help="write one row per clip here")
     evaluate.add_argument("--plots", help="folder for the plots")
@@ -289,6 +295,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         precision=args.precision,
         aspect=args.aspect,
         max_seconds=args.max_seconds,
+        crop=args.crop,
         progress=not args.quiet,
     )
     summary = result.summary
