@@ -397,6 +397,8 @@ def format_table(summary: dict) -> str:
     footer += f"; by pool: {ties})" if pools else ")"
     if groups and pairs != groups:
         footer += f"; {pairs} possible x impossible comparisons in {groups} groups"
+    if summary.get("crop") == "motion":
+        footer += f"; {summary.get('motion_cropped', 0)} clips cropped to where their pair moves"
     return "\n".join([*lines, footer])
 
 

@@ -84,3 +84,4 @@ def test_evaluate_crops_to_motion_where_the_manifest_gives_no_crop(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(json_path.read_text())
     assert summary["crop"] == "motion" and summary["motion_cropped"] == 2  # pair b keeps the manifest's crop
+    assert "2 clips cropped to where their pair moves" in result.stdout
