@@ -28,7 +28,7 @@ from physlab.model import load_model
 from physlab.scenes.families import load_families
 from physlab.scenes.looks import look_names
 from physlab.voe.metrics import interval_text, wilson_interval
-from physlab.voe.surprise import CROPS, DEFAULT_POOL, POOLS, evaluate
+from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,7 +49,7 @@ def make_sets(pairs: int, seed: int, size: int, held_out: list[str] | None = Non
     return sets
 
 
-def score(sets: dict[str, Path], models: list[str], pool: str, crop: str = "manifest") -> dict[str, dict[str, dict]]:
+def score(sets: dict[str, Path], models: list[str], pool: str, crop: str = DEFAULT_CROP) -> dict[str, dict[str, dict]]:
     """Each model's evaluation summary on each set: results[model][look]."""
     results: dict[str, dict[str, dict]] = {}
     for name in models:
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--models", default="jepa,pixel,untrained")
     parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
     parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
-    parser.add_argument("--crop", choices=CROPS, default="manifest", help="evaluate's crop (motion: to where pairs move)")
+    parser.add_argument("--crop", choices=CROPS, default=DEFAULT_CROP, help="evaluate's crop (motion: to where pairs move)")
     parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from physlab.model import load_model
 from physlab.voe.metrics import interval_text
-from physlab.voe.surprise import POOLS, evaluate
+from physlab.voe.surprise import DEFAULT_CROP, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
 
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--model", default="jepa")
     parser.add_argument("--min-context", default="0,0.25,0.5", help="seconds, comma-separated")
     parser.add_argument("--horizons", default="mean", help="surprise_horizons values, comma-separated")
-    parser.add_argument("--crops", default="manifest", help="evaluate's crop values, comma-separated (manifest, motion)")
+    parser.add_argument("--crops", default=DEFAULT_CROP, help="evaluate's crop values, comma-separated (manifest, motion)")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
     sets = [Path(s) for s in args.sets.split(",")]

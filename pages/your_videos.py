@@ -13,6 +13,7 @@ from physlab.data.video import VIDEO_SUFFIXES
 from physlab.lab.uploads import evaluate_zip, score_files
 from physlab.voe.metrics import interval_text
 from physlab.voe.plots import onset_aligned
+from physlab.voe.surprise import DEFAULT_CROP
 
 VIDEO_TYPES = [suffix.removeprefix(".") for suffix in VIDEO_SUFFIXES]
 NUMBER = st.column_config.NumberColumn(format="%.2f")
@@ -112,7 +113,7 @@ with set_tab:
     if upload is not None:
         with st.spinner(f"Evaluating {upload.name} with the {MODELS[model_name]}..."):
             try:
-                evaluation = evaluated_zip(upload.getvalue(), upload.name, model_name, "motion" if to_motion else "manifest")
+                evaluation = evaluated_zip(upload.getvalue(), upload.name, model_name, "motion" if to_motion else DEFAULT_CROP)
             except physlab.PhyslabError as err:
                 st.error(str(err))
                 st.stop()

@@ -17,7 +17,7 @@ from physlab.errors import PhyslabError
 from physlab.files import write_csv, write_json
 from physlab.model.config import PRESETS
 from physlab.scenes.families import load_families
-from physlab.voe.surprise import CROPS, DEFAULT_POOL, POOLS
+from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--crop",
         choices=CROPS,
-        default="manifest",
+        default=DEFAULT_CROP,
         help="motion: crop each pair without a manifest crop to where its twins move (small events in wide views)",
     )
     evaluate.add_argument("--json", help="write the summary here")

@@ -35,6 +35,7 @@ DEFAULT_POOL = "excess"
 # What part of each frame is scored: the manifest's `crop` column where it gives one (else the whole frame), or
 # also, for pairs it gives none, where the pair's twins move (physlab/data/motion.py).
 CROPS = ("manifest", "motion")
+DEFAULT_CROP = "manifest"
 HABITUATION_SECONDS = 1.0
 SEGMENT = 96  # model frames scored at once in a long clip, so memory stays bounded at any length
 
@@ -266,7 +267,7 @@ def evaluate(
     precision: str = "auto",
     aspect: str = "letterbox",
     max_seconds: float = MAX_SECONDS,
-    crop: str = "manifest",
+    crop: str = DEFAULT_CROP,
     progress: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Evaluation:
