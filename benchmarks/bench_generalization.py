@@ -4,7 +4,7 @@ textures, palettes, rooms, object sets, lighting, cameras, sizes, frame rates an
 draws, and event layouts outside its bands), beside physlab's own classic look.
 
     python benchmarks/bench_generalization.py [--pairs 10] [--seed 100000] [--models jepa,pixel,untrained]
-                                              [--untrained-seeds 3] [--pool POOL]
+                                              [--untrained-seeds 3] [--pool POOL] [--crop motion]
 
 For each model: pairwise accuracy (a tie is a miss) with its 95% interval per concept on the seen look, on every
 held-out look pooled, the drop from seen to unseen, and each held-out look's overall accuracy; a concept below 0.5
@@ -28,7 +28,7 @@ from physlab.model import load_model
 from physlab.scenes.families import load_families
 from physlab.scenes.looks import look_names
 from physlab.voe.metrics import interval_text, wilson_interval
-from physlab.voe.surprise import DEFAULT_POOL, POOLS, evaluate
+from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,13 +49,13 @@ def make_sets(pairs: int, seed: int, size: int, held_out: list[str] | None = Non
     return sets
 
 
-def score(sets: dict[str, Path], models: list[str], pool: str) -> dict[str, dict[str, dict]]:
+def score(sets: dict[str, Path], models: list[str], pool: str, crop: str = DEFAULT_CROP) -> dict[str, dict[str, dict]]:
     """Each model's evaluation summary on each set: results[model][look]."""
     results: dict[str, dict[str, dict]] = {}
     for name in models:
         model = load_model(name)
         started = time.perf_counter()
-        results[name] = {look: evaluate(folder, model, pool=pool).summary for look, folder in sets.items()}
+        results[name] = {look: evaluate(folder, model, pool=pool, crop=crop).summary for look, folder in sets.items()}
         print(f"{name}: scored {len(sets)} sets in {time.perf_counter() - started:.0f} s")
     return results
 
@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument("--models", default="jepa,pixel,untrained")
     parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
     parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
+    parser.add_argument("--crop", choices=CROPS, default=DEFAULT_CROP, help="evaluate's crop (motion: to where pairs move)")
     parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
@@ -176,7 +177,7 @@ def main() -> None:
     names = []
     for name in args.models.split(","):
         names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
-    results = score(sets, names, args.pool)
+    results = score(sets, names, args.pool, args.crop)
     untrained_mean(results, [n for n in names if n.startswith("untrained")])
     table = report(results)
     out = Path(args.out)

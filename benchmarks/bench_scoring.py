@@ -1,8 +1,10 @@
-"""How a model's surprise is scored, chosen on validation sets: the clip pool (max, mean, habituated, excess) and the
-minimum real context before a frame is scored, side by side on the same pairs.
+"""How a model's surprise is scored, chosen on validation sets: the clip pool (max, mean, habituated, excess), the
+minimum real context before a frame is scored and the part of the frame scored (the manifest's crop or the pair's
+motion), side by side on the same pairs.
 
     python benchmarks/bench_scoring.py --sets data/val_rand,data/val_classic [--model jepa]
                                        [--min-context 0,0.25,0.5] [--horizons mean,max,farthest]
+                                       [--crops manifest,motion]
 
 Choose on validation sets of looks the model trained on (their seeds apart from the benchmarks'), never on held-out
 looks: those measure the choice. Each setting's pairwise accuracy (a tie is a miss) and AUROC per set, their mean,
@@ -19,14 +21,17 @@ from pathlib import Path
 
 from physlab.model import load_model
 from physlab.voe.metrics import interval_text
-from physlab.voe.surprise import POOLS, evaluate
+from physlab.voe.surprise import DEFAULT_CROP, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
 
 
-def settings_grid(min_contexts: list[float], horizons: list[str]) -> list[dict]:
-    """Every combination of the scoring fields measured (each pool comes with every evaluation)."""
-    return [{"min_context": c, "surprise_horizons": h} for c, h in itertools.product(min_contexts, horizons)]
+def settings_grid(min_contexts: list[float], horizons: list[str], crops: list[str]) -> list[dict]:
+    """Every combination of the scoring settings measured (each pool comes with every evaluation)."""
+    return [
+        {"min_context": c, "surprise_horizons": h, "crop": crop}
+        for c, h, crop in itertools.product(min_contexts, horizons, crops)
+    ]
 
 
 def measure(model_name: str, sets: list[Path], grid: list[dict]) -> list[dict]:
@@ -35,8 +40,8 @@ def measure(model_name: str, sets: list[Path], grid: list[dict]) -> list[dict]:
     base = model.config
     rows = []
     for setting in grid:
-        model.config = base.model_copy(update=setting)
-        by_set = {folder.name: evaluate(folder, model).summary for folder in sets}
+        model.config = base.model_copy(update={k: v for k, v in setting.items() if k != "crop"})
+        by_set = {folder.name: evaluate(folder, model, crop=setting["crop"]).summary for folder in sets}
         for pool in POOLS:
             row = {**setting, "pool": pool, "sets": {}}
             for name, summary in by_set.items():
@@ -61,7 +66,10 @@ def _line(row: dict) -> str:
         f"{name}={s['pairwise_accuracy']:.3f} ({interval_text(s['pairwise_interval'])}) auroc {s['auroc']:.3f}"
         for name, s in row["sets"].items()
     )
-    setting = f"min_context {row['min_context']:.2f}s  horizons {row['surprise_horizons']:8s} pool {row['pool']:10s}"
+    setting = (
+        f"min_context {row['min_context']:.2f}s  horizons {row['surprise_horizons']:8s} crop {row['crop']:8s} "
+        f"pool {row['pool']:10s}"
+    )
     return f"{setting} mean {row['mean_accuracy']:.3f}  {cells}"
 
 
@@ -71,10 +79,11 @@ def main() -> None:
     parser.add_argument("--model", default="jepa")
     parser.add_argument("--min-context", default="0,0.25,0.5", help="seconds, comma-separated")
     parser.add_argument("--horizons", default="mean", help="surprise_horizons values, comma-separated")
+    parser.add_argument("--crops", default=DEFAULT_CROP, help="evaluate's crop values, comma-separated (manifest, motion)")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
     sets = [Path(s) for s in args.sets.split(",")]
-    grid = settings_grid([float(c) for c in args.min_context.split(",")], args.horizons.split(","))
+    grid = settings_grid([float(c) for c in args.min_context.split(",")], args.horizons.split(","), args.crops.split(","))
     rows = measure(args.model, sets, grid)
     best = max(rows, key=lambda r: r["mean_accuracy"])
     print(f"\nbest on these sets: {_line(best)}")

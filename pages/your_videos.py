@@ -13,6 +13,7 @@ from physlab.data.video import VIDEO_SUFFIXES
 from physlab.lab.uploads import evaluate_zip, score_files
 from physlab.voe.metrics import interval_text
 from physlab.voe.plots import onset_aligned
+from physlab.voe.surprise import DEFAULT_CROP
 
 VIDEO_TYPES = [suffix.removeprefix(".") for suffix in VIDEO_SUFFIXES]
 NUMBER = st.column_config.NumberColumn(format="%.2f")
@@ -26,8 +27,8 @@ def scored_uploads(files: tuple[tuple[str, bytes], ...], model_name: str) -> tup
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def evaluated_zip(data: bytes, name: str, model_name: str):
-    return evaluate_zip(data, world_model(model_name), name)
+def evaluated_zip(data: bytes, name: str, model_name: str, crop: str):
+    return evaluate_zip(data, world_model(model_name), name, crop)
 
 
 def per_concept(summary: dict) -> pd.DataFrame:
@@ -103,16 +104,24 @@ with clips_tab:
 
 with set_tab:
     upload = st.file_uploader("A zipped stimulus set", type=["zip"], key="stimulus_set")
+    to_motion = st.checkbox(
+        "Crop each pair to where it moves",
+        help="For small events in wide, still views (a ball a few pixels wide in a room): both twins are cropped "
+        "alike to a square around what moves in either, so the event fills more of the model's 64x64 picture. "
+        "Pairs with a crop column in the manifest keep theirs.",
+    )
     if upload is not None:
         with st.spinner(f"Evaluating {upload.name} with the {MODELS[model_name]}..."):
             try:
-                evaluation = evaluated_zip(upload.getvalue(), upload.name, model_name)
+                evaluation = evaluated_zip(upload.getvalue(), upload.name, model_name, "motion" if to_motion else DEFAULT_CROP)
             except physlab.PhyslabError as err:
                 st.error(str(err))
                 st.stop()
         for error in evaluation.errors:
             st.warning(error)
         summary = evaluation.summary
+        if to_motion:
+            st.caption(f"{summary['motion_cropped']} of {len(evaluation.clips)} clips cropped to where their pair moves.")
         if not summary["pairs"]:
             st.error(f"{upload.name}: no complete pair could be scored.")
             st.stop()

@@ -17,7 +17,7 @@ from physlab.errors import PhyslabError
 from physlab.files import write_csv, write_json
 from physlab.model.config import PRESETS
 from physlab.scenes.families import load_families
-from physlab.voe.surprise import DEFAULT_POOL, POOLS
+from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         "--pool", choices=POOLS, default=DEFAULT_POOL, help=f"clip surprise over time (default {DEFAULT_POOL}); all are reported"
     )
     _reading(evaluate)
+    evaluate.add_argument(
+        "--crop",
+        choices=CROPS,
+        default=DEFAULT_CROP,
+        help="motion: crop each pair without a manifest crop to where its twins move (small events in wide views)",
+    )
     evaluate.add_argument("--json", help="write the summary here")
     evaluate.add_argument("--csv", help="write one row per clip here")
     evaluate.add_argument("--plots", help="folder for the plots")
@@ -416,6 +422,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         precision=args.precision,
         aspect=args.aspect,
         max_seconds=args.max_seconds,
+        crop=args.crop,
         progress=not args.quiet,
     )
     summary = result.summary
@@ -517,6 +524,8 @@ def format_table(summary: dict) -> str:
     footer += f"; by pool: {ties})" if pools else ")"
     if groups and pairs != groups:
         footer += f"; {pairs} possible x impossible comparisons in {groups} groups"
+    if summary.get("crop") == "motion":
+        footer += f"; {summary.get('motion_cropped', 0)} clips cropped to where their pair moves"
     return "\n".join([*lines, footer])
 
 

@@ -139,6 +139,9 @@ def test_your_videos_evaluates_a_zipped_set_and_rejects_a_bad_zip():
     assert not app.exception
     assert [m.label for m in app.metric] == ["Pairwise accuracy", "AUROC", "Pairs"]
     assert app.metric[2].value == "2"
+    next(box for box in app.checkbox if "where it moves" in box.label).check().run()
+    assert not app.exception and app.metric[2].value == "2"
+    assert any("cropped to where their pair moves" in caption.value for caption in app.caption)
     app = _upload(page("your_videos").run(), "stimulus_set", [("bad.zip", b"PK nonsense", "application/zip")])
     assert not app.exception
     assert "bad.zip: not a zip file" in app.error[0].value

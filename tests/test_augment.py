@@ -1,6 +1,7 @@
 """Training clips filmed differently: the look changes per clip, never within one."""
 
 import numpy as np
+import pytest
 import torch
 
 from physlab.train.augment import augment_clips
@@ -44,3 +45,24 @@ def test_batches_are_augmented_only_when_asked():
     assert none is None  # these clips do not know where things reappear
     assert torch.equal(chosen, same_chosen) and not torch.equal(plain, augmented)
     assert torch.equal(augmented, sample_batch(clips, 2, 3, seed=0, step=5, rank=0, augment=True)[0])
+
+
+def test_film_changes_light_and_lens_and_grain_differs_by_frame():
+    still = torch.rand(3, 1, 3, 24, 24).expand(3, 5, 3, 24, 24)
+    plain, _ = augment_clips(still, np.random.default_rng(2))
+    filmed, _ = augment_clips(still, np.random.default_rng(2), film=True)
+    assert filmed.shape == still.shape and filmed.min() >= 0.0 and filmed.max() <= 1.0
+    assert not torch.allclose(filmed, plain, atol=0.02)  # the same palette and zoom, another camera on top
+    assert torch.equal(filmed, augment_clips(still, np.random.default_rng(2), film=True)[0])
+    # grain is the one change drawn anew each frame; without it a clip keeps one look
+    grainy = [(clip[1:] - clip[:1]).abs().max() > 0 for clip in filmed]
+    for clip, moves in zip(filmed, grainy):
+        assert moves or torch.equal(clip, clip[:1].expand_as(clip))
+
+
+def test_training_configs_take_film_as_an_augmentation():
+    from physlab.model.config import TrainConfig
+
+    assert TrainConfig(augment="film").augment == "film" and TrainConfig(augment=True).augment is True
+    with pytest.raises(ValueError):
+        TrainConfig(augment="sepia")

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from physlab.data.video import read_video
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel
-from physlab.voe.surprise import Evaluation, SurpriseCurve, evaluate, model_input, score_videos
+from physlab.voe.surprise import DEFAULT_CROP, Evaluation, SurpriseCurve, evaluate, model_input, score_videos
 
 MAX_UNPACKED_BYTES = 2 * 1024**3
 
@@ -70,14 +70,15 @@ def unpack_stimulus_set(data: bytes, into: str | Path, name: str = "upload.zip")
     raise PhyslabError(f"{name}: holds no manifest.csv (a stimulus set lists its clips in one) and no IntPhys tree")
 
 
-def evaluate_zip(data: bytes, model: WorldModel, name: str = "upload.zip") -> Evaluation:
-    """Evaluate a zipped stimulus set; unpacked into a temporary folder that is removed after. Errors name the
-    upload and the path inside it ("set.zip: set/manifest.csv: ..."), not the temporary folder."""
+def evaluate_zip(data: bytes, model: WorldModel, name: str = "upload.zip", crop: str = DEFAULT_CROP) -> Evaluation:
+    """Evaluate a zipped stimulus set (`crop` as `physlab.voe.surprise.evaluate` takes it); unpacked into a
+    temporary folder that is removed after. Errors name the upload and the path inside it ("set.zip:
+    set/manifest.csv: ..."), not the temporary folder."""
     with tempfile.TemporaryDirectory(prefix="physlab-set-") as temp:
         inside = f"{Path(temp).resolve()}/"
         try:
             folder = unpack_stimulus_set(data, temp, name)
-            evaluation = evaluate(folder, model)
+            evaluation = evaluate(folder, model, crop=crop)
         except PhyslabError as err:
             raise PhyslabError(str(err).replace(inside, f"{name}: ")) from None
     evaluation.errors[:] = [error.replace(inside, f"{name}: ") for error in evaluation.errors]

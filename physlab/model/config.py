@@ -163,7 +163,11 @@ class TrainConfig(BaseModel):
     reappearance_weight: float = Field(
         1.0, ge=1.0, description="weight of the cells where a hidden object comes back, in the loss (renderer masks)"
     )
-    augment: bool = Field(False, description="give each clip another palette, exposure and zoom (physlab/train/augment.py)")
+    augment: bool | Literal["film"] = Field(
+        False,
+        description="give each clip another palette, exposure and zoom (physlab/train/augment.py); "
+        "'film' adds another camera's light, white balance, blur and grain",
+    )
     # "colour" trains only the colour channel's predictor of a model `init` gives, which stays as it was
     # (its EMA target too): a trained JEPA gets the channel in minutes, and scores its latents as before.
     parts: Literal["all", "colour"] = "all"

@@ -112,7 +112,7 @@ def sample_batch(
     seed: int,
     step: int,
     rank: int,
-    augment: bool = False,
+    augment: bool | str = False,
     device: torch.device | str = "cpu",
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Whole clips (B, T, 3, H, W) in [0, 1], the frames (B, n) to predict in each, and where
@@ -120,8 +120,9 @@ def sample_batch(
 
     Targets start at the second frame a prediction can be made for, so the model learns the
     short, zero-padded contexts that scoring uses at the start of a clip. `augment` films each
-    clip differently (physlab/train/augment.py). A pure function of (seed, step, rank), so a resumed
-    run sees the same data. Frames and maps are on `device`; the frame indices stay on the CPU.
+    clip differently (physlab/train/augment.py; "film" also changes its light, lens and grain).
+    A pure function of (seed, step, rank), so a resumed run sees the same data. Frames and maps
+    are on `device`; the frame indices stay on the CPU.
     """
     rng = np.random.default_rng([seed, step, rank])
     steps = clips.frames.shape[1]
@@ -138,7 +139,7 @@ def sample_batch(
     frames = frames.permute(0, 1, 4, 2, 3).float() / 255.0
     maps = maps.float() if maps is not None else None
     if augment:
-        frames, maps = augment_clips(frames, rng, maps=maps)
+        frames, maps = augment_clips(frames, rng, maps=maps, film=augment == "film")
     return frames, torch.from_numpy(chosen), maps
 
 

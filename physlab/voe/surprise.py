@@ -23,6 +23,7 @@ import torch
 from tqdm import tqdm
 
 from physlab.data.manifest import clip_path, crop_box, number_or_none, read_manifest
+from physlab.data.motion import motion_crop, read_motion_region
 from physlab.data.video import MAX_SECONDS, ModelInput, Video, read_video, video_from_frames
 from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, WorldModel, load_model
@@ -31,6 +32,10 @@ from physlab.voe.metrics import comparisons, summarise
 
 POOLS = ("max", "mean", "habituated", "excess")
 DEFAULT_POOL = "excess"
+# What part of each frame is scored: the manifest's `crop` column where it gives one (else the whole frame), or
+# also, for pairs it gives none, where the pair's twins move (physlab/data/motion.py).
+CROPS = ("manifest", "motion")
+DEFAULT_CROP = "manifest"
 HABITUATION_SECONDS = 1.0
 SEGMENT = 96  # model frames scored at once in a long clip, so memory stays bounded at any length
 
@@ -262,6 +267,7 @@ def evaluate(
     precision: str = "auto",
     aspect: str = "letterbox",
     max_seconds: float = MAX_SECONDS,
+    crop: str = DEFAULT_CROP,
     progress: bool = False,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Evaluation:
@@ -270,22 +276,27 @@ def evaluate(
     Every possible x impossible comparison within a pair id counts (IntPhys quadruplets give four). A clip that
     cannot be read or is too short, or a pair id without both labels, is one line in `errors`; every other pair is
     still scored. A manifest's `fps` column gives the rate of clips without timing, its `crop` column ('x y width
-    height', source pixels) the part of each frame to keep. `progress` shows bars; `on_progress(stage, done, total)`
-    is called as clips are read (stage "reading") and scored ("scoring"), for a caller's own progress display.
+    height', source pixels) the part of each frame to keep; with `crop="motion"`, a pair whose rows give none is
+    cropped to where its twins move (physlab/data/motion.py: one more reading of each clip). `progress` shows
+    bars; `on_progress(stage, done, total)` is called as clips are read (stage "reading") and scored ("scoring"),
+    for a caller's own progress display.
     """
     if pool not in POOLS:
         raise PhyslabError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
+    if crop not in CROPS:
+        raise PhyslabError(f"crop must be one of {', '.join(CROPS)}, got {crop!r}")
     folder = Path(folder)
     model = model if isinstance(model, torch.nn.Module) else load_model(model)
     spec = model_input(model.config, aspect, max_seconds)
     rows = read_manifest(folder)
+    motion = _motion_crops(folder, rows, spec, progress) if crop == "motion" else {}
     errors: list[str] = []
     videos, kept, untimed, warned = [], [], [], []
     for done, row in enumerate(tqdm(rows, desc="reading clips", unit="clip", disable=None if progress else True, leave=False)):
         try:
             path = clip_path(folder, row["clip"])
-            crop = crop_box(row.get("crop"), folder / "manifest.csv", row["clip"])
-            video = read_video(path, spec, fps=number_or_none(row.get("fps")), crop=crop)
+            box = crop_box(row.get("crop"), folder / "manifest.csv", row["clip"]) or motion.get(row["clip"])
+            video = read_video(path, spec, fps=number_or_none(row.get("fps")), crop=box)
         except PhyslabError as err:
             errors.append(str(err))
             continue
@@ -323,12 +334,32 @@ def evaluate(
     summary = summarise(pairs, clip_rows, POOLS) | {
         "pool": pool,
         "aspect": aspect,
+        "crop": crop,
+        "motion_cropped": sum(1 for box in motion.values() if box is not None),
         "min_context_s": model.config.context_needed / model.config.fps,
         "errors": errors,
         "notes": notes,
         "model": model.config.kind,
     }
     return Evaluation(summary, clip_rows, curves, errors, notes)
+
+
+def _motion_crops(folder: Path, rows: list[dict], spec: ModelInput, progress: bool) -> dict[str, tuple | None]:
+    """Each clip's crop box from its pair's motion (None: not cropped); a clip that cannot be read is left to the
+    main reading, which reports it."""
+    regions = {}
+    for row in tqdm(rows, desc="finding motion", unit="clip", disable=None if progress else True, leave=False):
+        if row.get("crop"):
+            continue
+        try:
+            regions[row["clip"]] = read_motion_region(clip_path(folder, row["clip"]), spec, number_or_none(row.get("fps")))
+        except PhyslabError:
+            regions[row["clip"]] = None
+    by_pair: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if row["clip"] in regions:
+            by_pair[row["pair"]].append(row["clip"])
+    return {clip: motion_crop([regions[c] for c in clips]) for clips in by_pair.values() for clip in clips}
 
 
 def _timing_notes(untimed: list[tuple[str, str]]) -> list[str]:
