@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--planner", choices=["cem", "grad"], default="cem")
     parser.add_argument("--iterations", type=int, default=PlannerSettings().iterations)
-    parser.add_argument("--baselines", default="random,pixel,inverse_dynamics")
+    parser.add_argument("--baselines", default="random,inverse_dynamics", help="add pixel for the pixel-space planner (slow)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

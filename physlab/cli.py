@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--pixel-model", help="the pixel-space baseline's model (default: the world's bundled one)")
     plan.add_argument("--planner", choices=["cem", "grad"], default="cem", help="cross-entropy method or gradient descent")
     plan.add_argument("--iterations", type=_positive, help="CEM iterations or gradient steps (default 10)")
+    plan.add_argument("--horizon", type=_positive, help="model steps planned ahead (default 5)")
     plan.add_argument(
         "--subgoal-hops",
         type=_non_negative,
@@ -139,7 +140,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["every-step", "final"],
         help="the goal distance averaged over the horizon's steps (default), or at its end alone",
     )
-    plan.add_argument("--baselines", default="random,pixel,inverse_dynamics", help="comma-separated, or 'none'")
+    plan.add_argument(
+        "--baselines",
+        default="random,inverse_dynamics",
+        help="comma-separated from random, inverse_dynamics, pixel (the pixel-space planner: slow), or 'none' "
+        "(default random,inverse_dynamics)",
+    )
     plan.add_argument("--steps", type=_positive, help="step budget (default: the world's)")
     plan.add_argument("--json", help="write the summary here")
     plan.add_argument("--video", help="folder for an H.264 video of every episode")
@@ -330,7 +336,7 @@ def _plan(args: argparse.Namespace) -> int:
     from physlab.control.planners import PlannerSettings
 
     baselines = () if args.baselines == "none" else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
-    chosen = {"method": args.planner, "iterations": args.iterations, "subgoal_hops": args.subgoal_hops}
+    chosen = {"method": args.planner, "iterations": args.iterations, "horizon": args.horizon, "subgoal_hops": args.subgoal_hops}
     if args.goal_cost:
         chosen["every_step"] = args.goal_cost == "every-step"
     settings = PlannerSettings(**{name: value for name, value in chosen.items() if value is not None})

@@ -107,9 +107,19 @@ def test_cem_keeps_its_best_plan_when_the_elites_mean_falls_between_two():
 def test_physlab_plan_takes_subgoals_and_the_goal_cost(tiny_rooms_model, tmp_path):  # noqa: F811
     out = tmp_path / "plan.json"
     command = [sys.executable, "-m", "physlab", "plan", "--world", "two_rooms", "--episodes", "1", "--model"]
-    command += [str(tiny_rooms_model), "--baselines", "none", "--steps", "10", "--subgoal-hops", "2", "--goal-cost"]
-    done = subprocess.run([*command, "final", "--json", str(out), "--quiet"], capture_output=True, text=True)
+    command += [str(tiny_rooms_model), "--baselines", "none", "--steps", "10", "--horizon", "3", "--subgoal-hops", "2"]
+    done = subprocess.run([*command, "--goal-cost", "final", "--json", str(out), "--quiet"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     summary = json.loads(out.read_text())
     assert summary["planner"]["subgoal_hops"] == 2 and summary["planner"]["every_step"] is False
+    assert summary["planner"]["horizon"] == 3
     assert summary["landmarks"]["count"] == 4 * 3
+
+
+def test_the_pixel_baseline_without_a_model_is_one_clear_error(tiny_push_model, tmp_path, monkeypatch):  # noqa: F811
+    from physlab.control import checkpoint
+    from physlab.control.evaluation import evaluate_planning
+
+    monkeypatch.setattr(checkpoint, "BUNDLED_DIR", tmp_path)  # a checkout without bundled pixel models
+    with pytest.raises(PhyslabError, match="--pixel-model"):
+        evaluate_planning("push", 1, model=tiny_push_model, baselines=("pixel",), progress=False)

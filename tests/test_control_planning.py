@@ -134,6 +134,7 @@ def test_physlab_plan_writes_the_summary_and_videos(tiny_rooms_model, tiny_pixel
     command = [
         sys.executable, "-m", "physlab", "plan", "--world", "two_rooms", "--episodes", "2", "--seed", "3",
         "--model", str(tiny_rooms_model), "--pixel-model", str(tiny_pixel_model), "--iterations", "2", "--steps", "10",
+        "--baselines", "random,inverse_dynamics,pixel",
         "--json", str(out), "--video", str(videos), "--quiet",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)

@@ -17,7 +17,7 @@ def test_the_page_shows_the_task_and_plans_a_step_with_what_it_weighed():
     assert app.title[0].value == "Planning"
     assert [m.label for m in app.metric] == ["Env steps", "Distance to the goal", "Decisions", "Episode"]
     assert app.metric[0].value.startswith("0 /")
-    assert len(app.get("imgs")) >= 1 and len(app.get("video")) == 1
+    assert len(app.get("image")) >= 1 and len(app.get("video")) == 1
     next(b for b in app.button if b.label == "Plan one step").click().run()
     assert not app.exception
     assert app.metric[0].value.startswith("5 /") and app.metric[2].value == "1"

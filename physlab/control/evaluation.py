@@ -27,6 +27,9 @@ from physlab.control.worlds import connect, disconnect, make_world
 from physlab.errors import PhyslabError
 
 BASELINES = ("random", "pixel", "inverse_dynamics")
+# The pixel planner decodes every candidate's every step to pixels, about ten times the JEPA's work a plan, so it
+# runs when asked (`--baselines random,inverse_dynamics,pixel`), not by default.
+DEFAULT_BASELINES = ("random", "inverse_dynamics")
 
 
 def load_planning_model(world: TwoRooms | Push, model: str | Path | None, kind: str = "action_jepa") -> ActionWorldModel:
@@ -57,7 +60,7 @@ def evaluate_planning(
     model: str | Path | None = None,
     pixel_model: str | Path | None = None,
     settings: PlannerSettings | None = None,
-    baselines: tuple[str, ...] = BASELINES,
+    baselines: tuple[str, ...] = DEFAULT_BASELINES,
     video_dir: str | Path | None = None,
     steps: int | None = None,
     progress: bool = True,
@@ -81,6 +84,11 @@ def evaluate_planning(
     if "random" in baselines:
         agents["random"] = lambda: RandomAgent(world)
     if "pixel" in baselines:
+        if pixel_model is None and not action_model_file(bundled_name(world.name, "action_pixel")).exists():
+            raise PhyslabError(
+                f"no bundled pixel-space model for {world.name}: give one with --pixel-model (train it with "
+                "`physlab train --data DATA --out RUN --preset plan_pixel`), or leave pixel out of --baselines"
+            )
         pixel = load_planning_model(world, pixel_model, "action_pixel")
         agents["pixel"] = lambda: PlanningAgent(pixel, world, settings, seed)
     if "inverse_dynamics" in baselines:
