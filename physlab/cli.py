@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -275,7 +276,12 @@ def _look(name: str | None):
 def _train(args: argparse.Namespace) -> int:
     from physlab.control.data import is_action_data
 
-    if is_action_data(args.data):
+    recorded = Path(args.out) / "config.json"
+    if args.data is None and args.resume and recorded.exists():  # a resumed run's own data says which model it trains
+        data = json.loads(recorded.read_text()).get("data")
+        if data and is_action_data(data):
+            args.data = data
+    if args.data is not None and is_action_data(args.data):
         return _train_action_model(args)
     from physlab.model import load_train_config
     from physlab.model.checkpoint import model_info

@@ -123,3 +123,14 @@ def test_the_pixel_baseline_without_a_model_is_one_clear_error(tiny_push_model, 
     monkeypatch.setattr(checkpoint, "BUNDLED_DIR", tmp_path)  # a checkout without bundled pixel models
     with pytest.raises(PhyslabError, match="--pixel-model"):
         evaluate_planning("push", 1, model=tiny_push_model, baselines=("pixel",), progress=False)
+
+
+def test_an_action_run_resumes_from_its_folder_alone(rooms_data, tmp_path):  # noqa: F811
+    out = tmp_path / "run"
+    first = [sys.executable, "-m", "physlab", "train", "--data", str(rooms_data), "--out", str(out), "--preset"]
+    done = subprocess.run([*first, "plan_tiny", "--steps", "6", "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    again = [sys.executable, "-m", "physlab", "train", "--out", str(out), "--resume", "--preset", "plan_tiny"]
+    done = subprocess.run([*again, "--steps", "8", "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads((out / "model.json").read_text())["info"]["step"] == 8

@@ -48,7 +48,11 @@ def model_file(name_or_path: str | Path | None = None) -> Path | None:
     name = str(name_or_path or "jepa")
     if _untrained_seed(name) is not None:
         return None
-    path = BUNDLED_DIR / f"{name}.safetensors" if name in BUNDLED else Path(name)
+    bundled = BUNDLED_DIR / f"{name}.safetensors"
+    # The planning worlds' bundled models (plan_two_rooms, plan_push, ...) go by their names too.
+    if name in BUNDLED or ("/" not in name and not Path(name).suffix and bundled.exists()):
+        return bundled
+    path = Path(name)
     return path / "model.safetensors" if path.is_dir() else path
 
 
