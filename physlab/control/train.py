@@ -9,7 +9,6 @@ and `config.json`.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import os
@@ -33,6 +32,7 @@ from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, read_yaml_mapping, write_json
 from physlab.model.config import merge_config
 from physlab.train.loop import learning_rate, training_device
+from physlab.train.metrics_log import append_metrics, truncate_metrics
 
 METRIC_COLUMNS = [
     "step",
@@ -192,7 +192,7 @@ def train_action_model(
                 "processes": world_size,
             },
         )
-        _truncate_metrics(out / "metrics.csv", start)
+        truncate_metrics(out / "metrics.csv", start, METRIC_COLUMNS)
     engine = (
         torch.nn.parallel.DistributedDataParallel(model, device_ids=[where] if where.type == "cuda" else None)
         if world_size > 1
@@ -224,7 +224,7 @@ def train_action_model(
         bar.update(1)
         if rank != 0:
             continue
-        _log(out / "metrics.csv", metrics)
+        append_metrics(out / "metrics.csv", metrics, METRIC_COLUMNS)
         bar.set_postfix(loss=f"{metrics['loss']:.4f}", std=f"{metrics['embedding_std']:.3f}")
         done = step + 1
         if done % config.checkpoint_every == 0 or done == config.steps:
@@ -305,24 +305,3 @@ def _elapsed(path: Path, key: str = "seconds") -> float:
         return 0.0
     with safe_open(str(path), framework="pt") as handle:
         return float(handle.metadata().get(key, 0.0))
-
-
-def _log(path: Path, metrics: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS, extrasaction="ignore")
-        if new:
-            writer.writeheader()
-        writer.writerow({key: metrics.get(key, "") for key in METRIC_COLUMNS})
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop rows logged after the checkpoint a run resumes from, so the log has each step once."""
-    if not path.exists():
-        return
-    with open(path, newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= step]
-    with atomic_path(path) as temp, open(temp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)

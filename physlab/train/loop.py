@@ -10,7 +10,6 @@ needs nothing else (`read_run`).
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import math
@@ -35,6 +34,7 @@ from physlab.model import TrainConfig, WorldModel, build_model, save_model
 from physlab.model.checkpoint import load_weights
 from physlab.model.networks import MIN_CONTEXT
 from physlab.train.augment import augment_clips
+from physlab.train.metrics_log import append_metrics, truncate_metrics
 from physlab.train.reappearance import reappearing_cells
 
 METRIC_COLUMNS = [
@@ -249,7 +249,7 @@ def train(
                 "processes": world,
             },
         )
-        _truncate_metrics(out / "metrics.csv", start)
+        truncate_metrics(out / "metrics.csv", start, METRIC_COLUMNS)
     engine = (
         torch.nn.parallel.DistributedDataParallel(model, device_ids=[where] if where.type == "cuda" else None)
         if world > 1
@@ -288,7 +288,7 @@ def train(
         bar.update(1)
         if rank != 0:
             continue
-        _log(out / "metrics.csv", metrics)
+        append_metrics(out / "metrics.csv", metrics, METRIC_COLUMNS)
         if metrics["collapse_warning"] and (step + 1) % 50 == 0:
             tqdm.write(f"warning: latents are collapsing (per-dimension std {metrics['latent_std']:.4f} < {COLLAPSE_STD})")
         postfix = {"loss": f"{metrics['loss']:.4f}"}
@@ -409,24 +409,3 @@ def _elapsed(out: Path) -> float:
         return 0.0
     with safe_open(str(path), framework="pt") as handle:
         return float(handle.metadata().get("seconds", 0.0))
-
-
-def _log(path: Path, metrics: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS, extrasaction="ignore")
-        if new:
-            writer.writeheader()
-        writer.writerow({key: metrics.get(key, "") for key in METRIC_COLUMNS})
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop rows logged after the checkpoint a run resumes from, so the log has each step once."""
-    if not path.exists():
-        return
-    with open(path, newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if int(row["step"]) <= step]
-    with atomic_path(path) as temp, open(temp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
