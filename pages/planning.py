@@ -21,8 +21,9 @@ from physlab.errors import PhyslabError
 st.title("Planning")
 st.caption(
     "The world model was trained on random and scripted wandering, with no reward and no goal. Given a goal "
-    "picture, it imagines the outcome of candidate action plans in its representation space and takes the plan "
-    "whose predicted end is nearest the goal (the lowest energy), a chunk at a time, then plans again."
+    "picture, it imagines the outcome of candidate action plans in its representation space, picks the plan "
+    "whose predicted states come nearest the goal over its horizon (the lowest energy), takes its first step, "
+    "then plans again."
 )
 
 

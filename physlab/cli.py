@@ -73,7 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="training folder made by `physlab generate` (with --resume: the run's own)")
     train.add_argument("--out", required=True, help="run folder for checkpoints and the metrics log")
     train.add_argument("--config", help="YAML training config (overrides the preset)")
-    train.add_argument("--preset", help=f"named config: {', '.join(PRESETS)} (default: default; with --resume: the run's own)")
+    train.add_argument(
+        "--preset",
+        help=f"named config: {', '.join(PRESETS)} (default: default; with --resume: the run's own); on episodes with "
+        "actions: plan_two_rooms, plan_push, plan_pixel (default: the data's world's)",
+    )
     train.add_argument("--steps", type=_positive, help="override the number of steps (with --resume: go on to this step)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out with its own config and data")
     train.add_argument("--init", help="start from this model's weights (model file or bundled name): fine-tuning")
@@ -85,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
     score = commands.add_parser("score", help="per-frame surprise of any videos or frame folders")
     score.add_argument("videos", nargs="+", help="video files (any FFmpeg reads), frame folders or npz")
-    score.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
+    score.add_argument(
+        "--model",
+        help="model file or bundled name: jepa (default), pixel, untrained; plan_two_rooms, plan_push (with actions)",
+    )
     score.add_argument("--csv", help="write the per-frame curves here")
     score.add_argument("--plot", help="draw the curves here (.png or .svg)")
     _reading(score)
@@ -94,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="pairwise accuracy and AUROC of a model on a stimulus set")
     evaluate.add_argument("set", help="stimulus set folder (manifest.csv + clips), or an IntPhys-layout tree")
-    evaluate.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
+    evaluate.add_argument(
+        "--model",
+        help="model file or bundled name: jepa (default), pixel, untrained; plan_two_rooms, plan_push (with actions)",
+    )
     evaluate.add_argument(
         "--pool", choices=POOLS, default=DEFAULT_POOL, help=f"clip surprise over time (default {DEFAULT_POOL}); all are reported"
     )
@@ -115,7 +125,10 @@ def _parser() -> argparse.ArgumentParser:
         "visibility", help="how far a model's representation puts each pair's twins apart, against pixels"
     )
     visibility.add_argument("set", help="stimulus set folder (manifest.csv + clips)")
-    visibility.add_argument("--model", help="model file or bundled name: jepa (default), pixel, untrained")
+    visibility.add_argument(
+        "--model",
+        help="model file or bundled name: jepa (default), pixel, untrained; plan_two_rooms, plan_push (with actions)",
+    )
     visibility.add_argument("--by", choices=["violation", "concept"], default="violation", help="rows of the table")
     visibility.add_argument("--json", help="write the summary and every pair's numbers here")
     visibility.add_argument("--plot", help="write a bar chart here (png or svg)")
