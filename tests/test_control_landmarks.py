@@ -117,8 +117,8 @@ def test_physlab_plan_takes_subgoals_and_the_goal_cost(tiny_rooms_model, tmp_pat
 
 
 def test_the_pixel_baseline_without_a_model_is_one_clear_error(tiny_push_model, tmp_path, monkeypatch):  # noqa: F811
-    from physlab.control import checkpoint
     from physlab.control.evaluation import evaluate_planning
+    from physlab.model import checkpoint
 
     monkeypatch.setattr(checkpoint, "BUNDLED_DIR", tmp_path)  # a checkout without bundled pixel models
     with pytest.raises(PhyslabError, match="--pixel-model"):

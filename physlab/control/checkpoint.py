@@ -17,8 +17,8 @@ from physlab.control.model import ActionModelConfig, ActionWorldModel
 from physlab.control.spec import Push, TwoRooms
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, write_json
+from physlab.model.checkpoint import bundled_or_path
 
-BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models"
 METADATA_KEY = "action_config"  # what tells an action model's file from the watching models' files
 
 
@@ -29,12 +29,7 @@ def bundled_name(world: str, kind: str = "action_jepa") -> str:
 
 def action_model_file(name_or_path: str | Path) -> Path:
     """A bundled name, a run folder (its model.safetensors) or a file."""
-    text = str(name_or_path)
-    bundled = BUNDLED_DIR / f"{text}.safetensors"
-    if "/" not in text and not text.endswith(".safetensors") and bundled.exists():
-        return bundled
-    path = Path(text)
-    return path / "model.safetensors" if path.is_dir() else path
+    return bundled_or_path(str(name_or_path))
 
 
 def is_action_model_file(path: str | Path) -> bool:

@@ -30,7 +30,6 @@ from physlab.errors import PhyslabError
 from physlab.files import atomic_path
 
 SUFFIX = ".landmarks.npz"
-NO_PATH = -9999  # scipy's predecessor value where there is none
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,14 @@ def model_file(name_or_path: str | Path | None = None) -> Path | None:
     name = str(name_or_path or "jepa")
     if _untrained_seed(name) is not None:
         return None
+    return BUNDLED_DIR / f"{name}.safetensors" if name in BUNDLED else bundled_or_path(name)
+
+
+def bundled_or_path(name: str) -> Path:
+    """A bare name of a file in physlab/models (the planning worlds' plan_two_rooms, plan_push, ...) stands for it;
+    anything else is a path, a run folder standing for its model.safetensors."""
     bundled = BUNDLED_DIR / f"{name}.safetensors"
-    # The planning worlds' bundled models (plan_two_rooms, plan_push, ...) go by their names too.
-    if name in BUNDLED or ("/" not in name and not Path(name).suffix and bundled.exists()):
+    if "/" not in name and not Path(name).suffix and bundled.exists():
         return bundled
     path = Path(name)
     return path / "model.safetensors" if path.is_dir() else path
