@@ -60,6 +60,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_resolution.py
 	$(BIN)/python benchmarks/bench_generalization.py --held-out heldout_dusk,heldout_gif_corner,heldout_mpeg4_portrait
 	$(BIN)/python benchmarks/bench_planning.py
+	$(BIN)/python benchmarks/bench_world_model.py --world push
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache artifacts

@@ -338,9 +338,14 @@ def _train_action_model(args: argparse.Namespace) -> int:
     from physlab.control.data import data_world
     from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
 
-    default = f"plan_{data_world(args.data).name}"
-    preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")
-    config = load_action_train_config(args.config, preset, {"steps": args.steps} if args.steps else None)
+    steps = {"steps": args.steps} if args.steps else {}
+    recorded = Path(args.out) / "config.json"
+    if args.resume and args.config is None and args.preset is None and recorded.exists():  # the run's own config
+        config = load_action_train_config(overrides={**json.loads(recorded.read_text())["train"], **steps})
+    else:
+        default = f"plan_{data_world(args.data).name}"
+        preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")
+        config = load_action_train_config(args.config, preset, steps or None)
     model = train_action_model(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{model}: trained for {config.steps} steps")

@@ -134,3 +134,8 @@ def test_an_action_run_resumes_from_its_folder_alone(rooms_data, tmp_path):  # n
     done = subprocess.run([*again, "--steps", "8", "--quiet"], capture_output=True, text=True)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert json.loads((out / "model.json").read_text())["info"]["step"] == 8
+    # Without --preset the run's own config goes on (it once fell back to the world's preset and refused).
+    alone = [sys.executable, "-m", "physlab", "train", "--out", str(out), "--resume", "--steps", "10", "--quiet"]
+    done = subprocess.run(alone, capture_output=True, text=True)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads((out / "model.json").read_text())["info"]["step"] == 10

@@ -175,3 +175,51 @@ def test_grid_terms_see_a_grid_that_never_changes_across_pictures():
     pattern = torch.randn(1, 4, 64).expand(32, -1, -1)  # varies over cells, never over pictures: collapsed
     assert grid_vicreg_terms(pattern)[0] > 0.9
     assert grid_vicreg_terms(torch.randn(32, 4, 64) * 2)[0] == 0
+
+
+def test_a_frozen_encoder_stays_as_initialised_and_only_the_predictor_learns(episode_data):  # noqa: F811
+    model = _model(embedding="grid", frozen_encoder=True).train()
+    assert not model.encoder.training and not model.projector.training  # its normalisation is frozen too
+    before = {name: value.clone() for name, value in model.encoder.state_dict().items()}
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for step in range(2):
+        loss, metrics = model(*sample_sequences(load_episodes(episode_data), model.config, 4, seed=0, step=step, rank=0))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert "variance_loss" not in metrics  # nothing learns to embed, so no anti-collapse term
+    assert all(torch.equal(before[name], value) for name, value in model.encoder.state_dict().items())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.predictor.parameters())
+    with pytest.raises(PhyslabError, match="frozen_encoder is for the JEPA"):
+        model_config_for(load_world("push"), {"kind": "action_pixel", "frozen_encoder": True})
+
+
+def test_embedding_sensitivity_sees_what_a_random_encoder_sees():
+    from physlab.control.sensitivity import embedding_sensitivity
+
+    rows = {
+        row["change"]: row["relative"] for row in embedding_sensitivity(_model(embedding="grid"), load_world("push"), samples=3)
+    }
+    assert rows["object moved 5 cm"] == pytest.approx(1.0)
+    assert set(rows) >= {"agent moved 1 cm", "object moved 20 cm", "object turned 45 deg"}
+    # Untrained conv features keep the picture: a bigger move and a bigger turn are further away.
+    assert (
+        rows["object moved 1 cm"] < rows["object moved 5 cm"] and 0 < rows["object turned 5 deg"] < rows["object turned 45 deg"]
+    )
+    rooms = embedding_sensitivity(_model("two_rooms"), load_world("two_rooms"), samples=2)
+    assert [row["change"] for row in rooms] == [f"agent moved {cm} cm" for cm in (1, 2, 5, 10, 20)]
+
+
+def test_open_loop_error_reads_predicted_real_and_copied_states(episode_data, tmp_path):  # noqa: F811
+    from physlab.control.data import write_action_set
+    from physlab.control.foresight import open_loop_error
+
+    model = _model()
+    write_action_set(tmp_path, "push", 4, seed=3, steps=30, progress=False)
+    summary = open_loop_error(model, load_episodes(tmp_path), horizon=2, every=1)
+    assert set(summary) == {"moments", "horizon", "object_m", "heading_deg"}
+    assert set(summary["object_m"]) == {"predicted", "read", "copied"}
+    if summary["moments"]:  # scripted pushes usually move the box more than 3 cm in a second
+        assert summary["object_m"]["copied"] > 0.03 and summary["heading_deg"]["predicted"] <= 45
+    with pytest.raises(ValueError, match="the horizon needs"):
+        open_loop_error(model, load_episodes(episode_data), horizon=5)

@@ -54,6 +54,11 @@ class ActionModelConfig(BaseModel):
     # that every part of the picture weighs in the cost by its area, as DINO-WM compares patch features: a small
     # pusher then counts less than the larger object it moves (measured in docs/planning.md).
     embedding: Literal["vector", "grid"] = "vector"
+    # True: the encoder (and its projector) stay as initialised and only the predictor and heads learn: the
+    # untrained-encoder world model, which Garrido et al. (2025) report beside every trained one. A trained
+    # encoder keeps only what helps it predict, and on push it dropped the box's heading (docs/planning.md);
+    # random conv features keep every part of the picture, at the price of a shorter reach.
+    frozen_encoder: bool = False
     history: int = Field(1, ge=1, description="embeddings the predictor sees")
     # "transformer": a small transformer over the history whose blocks the action conditions by AdaLN-zero, as
     # LeWorldModel. "conv" (for a grid embedding): residual conv blocks over the grid (physlab.model.networks'), their
@@ -76,6 +81,8 @@ class ActionModelConfig(BaseModel):
     def _conv_needs_grid(self) -> ActionModelConfig:
         if self.predictor == "conv" and self.embedding != "grid":
             raise ValueError("predictor: conv works on a grid embedding (embedding: grid)")
+        if self.frozen_encoder and self.kind != "action_jepa":
+            raise ValueError("frozen_encoder is for the JEPA (kind: action_jepa); the pixel baseline's encoder learns to decode")
         return self
 
     @property
@@ -273,12 +280,22 @@ class ActionWorldModel(nn.Module):
                 nn.Flatten(), nn.Linear(flat, wide), nn.BatchNorm1d(wide), nn.GELU(), nn.Linear(wide, dim), nn.BatchNorm1d(dim)
             )
         self.predictor = ConvActionPredictor(config) if config.predictor == "conv" else ActionPredictor(config)
+        if config.frozen_encoder:
+            self.encoder.requires_grad_(False)
+            self.projector.requires_grad_(False)
         self.decoder = PixelDecoder(config) if config.kind == "action_pixel" else None
         head = config.head_width
         self.probe = nn.Sequential(nn.Linear(dim, head), nn.GELU(), nn.Linear(head, config.probe_dim))
         self.inverse = nn.Sequential(
             nn.Linear(2 * dim, head), nn.GELU(), nn.Linear(head, head), nn.GELU(), nn.Linear(head, config.chunk_dim)
         )
+
+    def train(self, mode: bool = True) -> ActionWorldModel:
+        super().train(mode)
+        if self.config.frozen_encoder:  # its normalisation too stays as it was, so training and planning embed alike
+            self.encoder.eval()
+            self.projector.eval()
+        return self
 
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """(..., 3, S, S) pictures in [0, 1] -> (..., E) embeddings."""
@@ -325,7 +342,9 @@ class ActionWorldModel(nn.Module):
         loss = teacher_loss + rollout_loss
         metrics = {"teacher_loss": teacher_loss.item(), "rollout_loss": rollout_loss.item()}
         flat = everything.reshape(-1, everything.shape[-1])
-        if self.decoder is None:
+        if self.config.frozen_encoder:
+            pass  # nothing learns to embed, so nothing can collapse
+        elif self.decoder is None:
             loss = loss + self._regularizer(flat, metrics)
         else:
             pictures = torch.cat([frames, goals[:, None]], dim=1)
