@@ -424,7 +424,14 @@ def test_distributed_training_on_two_processes(tiny_data, tmp_path):
 def test_the_example_training_configs_load():
     from pathlib import Path
 
+    from physlab.control.spec import load_world
+    from physlab.control.train import load_action_train_config, model_config_for
+
     for path in sorted((Path(__file__).parents[1] / "configs").glob("*.yaml")):
+        if path.stem.startswith("plan_"):  # the action-conditioned model's, for the world its name gives
+            config = load_action_train_config(path)
+            assert model_config_for(load_world(path.stem.split("_")[1]), config.model).kind == "action_jepa", path
+            continue
         config = load_train_config(path)
         assert config.model.kind == ("pixel" if path.stem.startswith("pixel") else "jepa"), path
 

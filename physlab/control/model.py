@@ -342,11 +342,7 @@ class ActionWorldModel(nn.Module):
         loss = teacher_loss + rollout_loss
         metrics = {"teacher_loss": teacher_loss.item(), "rollout_loss": rollout_loss.item()}
         flat = everything.reshape(-1, everything.shape[-1])
-        if self.config.frozen_encoder:
-            pass  # nothing learns to embed, so nothing can collapse
-        elif self.decoder is None:
-            loss = loss + self._regularizer(flat, metrics)
-        else:
+        if self.decoder is not None:
             pictures = torch.cat([frames, goals[:, None]], dim=1)
             reconstruction = F.mse_loss(self.decoder(flat), pictures.reshape(-1, *pictures.shape[-3:]))
             foresight = F.mse_loss(
@@ -355,6 +351,8 @@ class ActionWorldModel(nn.Module):
             # Pixel errors are small numbers on mostly flat pictures; weigh them up to the embeddings' scale.
             loss = loss + 100.0 * (reconstruction + foresight)
             metrics |= {"reconstruction_loss": reconstruction.item(), "foresight_loss": foresight.item()}
+        elif not self.config.frozen_encoder:  # an encoder that does not learn cannot collapse
+            loss = loss + self._regularizer(flat, metrics)
         frozen = everything.detach()
         probe_loss = F.mse_loss(self.probe(frozen[:, :-1]), probe_targets(states, config.angle_symmetry))
         inverse_loss = F.mse_loss(self.inverse(torch.cat([frozen[:, 0], frozen[:, -1]], dim=-1)), actions[:, 0])
