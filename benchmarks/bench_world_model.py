@@ -84,6 +84,8 @@ def main() -> None:
         if "heading_deg" in row:
             line += "     " + " / ".join(f"{row['heading_deg'][k]:.1f}" for k in ("predicted", "read", "copied"))
         print(line)
+    if "untrained" in names:
+        print("(untrained: no trained predictor, so no open-loop error)")
     write_json(HERE / "results" / f"world_model_{args.world}.json", {"sensitivity": sensitivity, "open_loop": foresight})
 
 

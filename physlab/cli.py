@@ -335,6 +335,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _train_action_model(args: argparse.Namespace) -> int:
     """Episodes with actions train the action-conditioned world model (physlab/control), preset plan_<world>."""
+    from physlab.control.checkpoint import action_model_info
     from physlab.control.data import data_world
     from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
 
@@ -342,6 +343,10 @@ def _train_action_model(args: argparse.Namespace) -> int:
     recorded = Path(args.out) / "config.json"
     if args.resume and args.config is None and args.preset is None and recorded.exists():  # the run's own config
         config = load_action_train_config(overrides={**json.loads(recorded.read_text())["train"], **steps})
+        if int(os.environ.get("RANK", "0")) == 0:
+            model_file = Path(args.out) / "model.safetensors"
+            done = action_model_info(model_file).get("step", 0) if model_file.exists() else 0
+            print(f"resuming {args.out} at step {done} of {config.steps} (its recorded config; data {args.data})", flush=True)
     else:
         default = f"plan_{data_world(args.data).name}"
         preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")

@@ -138,4 +138,5 @@ def test_an_action_run_resumes_from_its_folder_alone(rooms_data, tmp_path):  # n
     alone = [sys.executable, "-m", "physlab", "train", "--out", str(out), "--resume", "--steps", "10", "--quiet"]
     done = subprocess.run(alone, capture_output=True, text=True)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert f"resuming {out} at step 8 of 10 (its recorded config; data {rooms_data})" in done.stdout
     assert json.loads((out / "model.json").read_text())["info"]["step"] == 10

@@ -3,7 +3,7 @@
 The commands are read from README.md's bash blocks, not copied here, so a command added to the
 README is run too. To fit a test they are shrunk, and only so: `--pairs` 1, `--clips` 8, two
 families and 32 px for `stimuli` and `generate` (solidity, which `score` reads, and inertia),
-`--episodes` 2 and a budget of 10 env steps for `plan` (episodes with actions keep their world),
+`--episodes` 2, a budget of 10 env steps and 2 iterations for `plan` (episodes with actions keep their world),
 `train` runs 2 steps (an explicit `--steps` 4), and the experiment files are copies with one
 pair in each stimulus set. The Python block runs as it is, and so does `python docs/figure.py`
 (to a temporary file).
@@ -47,8 +47,8 @@ def shrunk(words: list[str]) -> list[str]:
             words[words.index(option) + 1] = small
     if words[1] in ("stimuli", "generate"):
         words += ["--quiet"] if "--actions" in words else ["--scenes", "solidity,inertia", "--size", "32", "--quiet"]
-    if words[1] == "plan":
-        words += ["--steps", "10", "--quiet"]
+    if words[1] == "plan":  # two CEM iterations: the pixel-space planner takes a minute and more a plan at ten
+        words += ["--steps", "10", "--iterations", "2", "--quiet"]
     if words[1] == "train":
         if "--steps" in words:
             words[words.index("--steps") + 1] = "4"
