@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--preset",
         help=f"named config: {', '.join(PRESETS)} (default: default; with --resume: the run's own); on episodes with "
-        "actions: plan_two_rooms, plan_push, plan_pixel (default: the data's world's)",
+        "actions: plan_two_rooms, plan_push, plan_pixel, plan_tiny (default: the data's world's)",
     )
     train.add_argument("--steps", type=_positive, help="override the number of steps (with --resume: go on to this step)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out with its own config and data")
