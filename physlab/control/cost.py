@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from physlab.control.model import ActionWorldModel, read_positions
+from physlab.control.model import ActionWorldModel, as_pictures, read_positions
 from physlab.control.spec import Push, TwoRooms
 
 GUARDRAIL_WEIGHT = 1000.0
@@ -49,8 +49,8 @@ class Objective:
         plan that gets there sooner costs less, so its first step, the one MPC takes, heads there."""
         self.model, self.world, self.every_step = model, world, every_step
         with torch.no_grad():
-            self.history = model.encode(_pictures(observed))[None]  # (1, h, E)
-            goal_picture = _pictures(goal[None])
+            self.history = model.encode(as_pictures(observed))[None]  # (1, h, E)
+            goal_picture = as_pictures(goal[None])
             self.goal_embedding = model.encode(goal_picture)[0]
         self.goal_picture = goal_picture[0]
         self.past_actions = (
@@ -90,8 +90,3 @@ class Objective:
         """(..., E) embeddings -> (..., K) the probe's reading of the state (for display)."""
         with torch.no_grad():
             return read_positions(self.model.probe(predicted), self.model.config.angle_symmetry)
-
-
-def _pictures(frames: np.ndarray) -> torch.Tensor:
-    """(N, S, S, 3) uint8 -> (N, 3, S, S) floats in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0

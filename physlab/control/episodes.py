@@ -78,10 +78,16 @@ def progress_to_goal(world: TwoRooms | Push, state: np.ndarray, goal: np.ndarray
         distance = float(np.linalg.norm(state[:2] - goal[:2]))
         return distance < world.task.success_radius, distance, None
     distance = float(np.linalg.norm(state[2:4] - goal[2:4]))
-    period = 2 * np.pi / world.symmetry
-    turn = (state[4] - goal[4]) % period
-    angle = float(np.degrees(min(turn, period - turn)))
+    angle = float(heading_error(state[4] - goal[4], world.symmetry))
     return distance < world.task.position_tolerance and angle < world.task.angle_tolerance, distance, angle
+
+
+def heading_error(difference: np.ndarray | float, symmetry: int) -> np.ndarray:
+    """Headings' difference (radians) -> how far apart they are in degrees, modulo a 1/`symmetry` turn (a box
+    turned a quarter is where it was): in [0, 180 / symmetry]."""
+    period = 2 * np.pi / symmetry
+    turn = np.mod(difference, period)
+    return np.degrees(np.minimum(turn, period - turn))
 
 
 def run_episode(world: TwoRooms | Push, live: ControlWorld, task: Task, agent: Agent, steps: int | None = None) -> Episode:

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from physlab.control.data import Episodes
-from physlab.control.model import ActionWorldModel, chunk_actions, read_positions
+from physlab.control.episodes import heading_error
+from physlab.control.model import ActionWorldModel, as_pictures, chunk_actions, read_positions
 
 MOVED_M = 0.03
 
@@ -30,7 +31,7 @@ def open_loop_error(model: ActionWorldModel, episodes: Episodes, horizon: int = 
     """
     config = model.eval().config
     skip, symmetry = config.frame_skip, config.angle_symmetry
-    frames = torch.from_numpy(episodes.frames[:, ::skip]).permute(0, 1, 4, 2, 3).float() / 255.0
+    frames = as_pictures(episodes.frames[:, ::skip])
     states = episodes.states[:, ::skip]
     actions = chunk_actions(torch.from_numpy(episodes.actions), skip)
     if frames.shape[1] <= horizon:
@@ -52,7 +53,7 @@ def open_loop_error(model: ActionWorldModel, episodes: Episodes, horizon: int = 
         for name, reading in readings.items():
             errors[name].append(np.linalg.norm(reading[:, where] - truth[:, where], axis=1)[moved])
             if symmetry:
-                errors["h_" + name].append(_heading_error(reading[:, -1] - truth[:, -1], symmetry)[moved])
+                errors["h_" + name].append(heading_error(reading[:, -1] - truth[:, -1], symmetry)[moved])
     count = int(sum(len(part) for part in errors["predicted"]))
     summary: dict = {"moments": count, "horizon": horizon, "object_m": _medians(errors, "")}
     if symmetry:
@@ -66,8 +67,3 @@ def _medians(errors: dict[str, list[np.ndarray]], prefix: str) -> dict[str, floa
         values = np.concatenate(errors[prefix + name]) if errors[prefix + name] else np.zeros(0)
         out[name] = round(float(np.median(values)), 4) if values.size else float("nan")
     return out
-
-
-def _heading_error(difference: np.ndarray, symmetry: int) -> np.ndarray:
-    turned = difference * symmetry
-    return np.degrees(np.abs(np.arctan2(np.sin(turned), np.cos(turned))) / symmetry)

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from physlab.control.checkpoint import action_model_file, load_action_model
 from physlab.control.data import Episodes, data_world, load_episodes
-from physlab.control.model import ActionWorldModel
+from physlab.control.model import ActionWorldModel, as_pictures
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path
 
@@ -68,7 +68,7 @@ def build_landmarks(model: ActionWorldModel, episodes: Episodes, count: int = 20
     skip, device = model.config.frame_skip, next(model.parameters()).device
     embeddings, owners = [], []
     for index in chosen:
-        pictures = torch.from_numpy(np.ascontiguousarray(episodes.frames[index, ::skip])).permute(0, 3, 1, 2).float() / 255.0
+        pictures = as_pictures(episodes.frames[index, ::skip])
         embeddings.append(model.encode(pictures.to(device)).float().cpu().numpy())
         owners.append(np.full(len(pictures), index, dtype=np.int32))
     return Landmarks(np.concatenate(embeddings).astype(np.float32), np.concatenate(owners))

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from physlab.control.behaviour import random_state
-from physlab.control.model import ActionWorldModel
+from physlab.control.model import ActionWorldModel, as_pictures
 from physlab.control.spec import Push, TwoRooms
 from physlab.control.worlds import make_world
 from physlab.scenes.world import connect, disconnect
@@ -48,7 +48,7 @@ def world_changes(world: TwoRooms | Push) -> list[Change]:
     return changes
 
 
-def changed_state(world: TwoRooms | Push, state: np.ndarray, change: Change, direction: float) -> np.ndarray:
+def changed_state(state: np.ndarray, change: Change, direction: float) -> np.ndarray:
     """`state` with `change` applied; moves go along the angle `direction` (radians)."""
     out = state.copy()
     if change.part == "heading":
@@ -71,6 +71,7 @@ def embedding_sensitivity(model: ActionWorldModel, world: TwoRooms | Push, sampl
     """
     rng = np.random.default_rng(seed)
     changes = world_changes(world)
+    model.eval()
     client = connect()
     try:
         live = make_world(world, client)
@@ -79,10 +80,9 @@ def embedding_sensitivity(model: ActionWorldModel, world: TwoRooms | Push, sampl
             state = random_state(world, rng)
             directions = rng.uniform(-np.pi, np.pi, len(changes))
             pictures = [_render(live, state)] + [
-                _render(live, changed_state(world, state, change, angle)) for change, angle in zip(changes, directions)
+                _render(live, changed_state(state, change, angle)) for change, angle in zip(changes, directions)
             ]
-            frames = torch.from_numpy(np.stack(pictures)).permute(0, 3, 1, 2).float() / 255.0
-            embeddings = model.eval().encode(frames)
+            embeddings = model.encode(as_pictures(np.stack(pictures)))
             distances[row] = (embeddings[1:] - embeddings[0]).pow(2).sum(-1).numpy()
     finally:
         disconnect(client)

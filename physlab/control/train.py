@@ -26,7 +26,7 @@ from tqdm import tqdm
 from physlab.control.checkpoint import save_action_model
 from physlab.control.data import Episodes, data_world, load_episodes
 from physlab.control.landmarks import build_landmarks, landmarks_file
-from physlab.control.model import ActionModelConfig, ActionWorldModel, chunk_actions
+from physlab.control.model import ActionModelConfig, ActionWorldModel, as_pictures, chunk_actions
 from physlab.control.spec import Push, TwoRooms
 from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, read_yaml_mapping, write_json
@@ -144,16 +144,11 @@ def sample_sequences(
     start = rng.integers(0, steps - rollout * skip + 1, batch_size)
     times = start[:, None] + skip * np.arange(rollout + 1)
     later = start + skip * rng.integers(1, (steps - start) // skip + 1)
-    frames = torch.from_numpy(episodes.frames[which[:, None], times])
-    goals = torch.from_numpy(episodes.frames[which, later])
+    frames = episodes.frames[which[:, None], times]
+    goals = episodes.frames[which, later]
     moves = np.stack([episodes.actions[e, s : s + rollout * skip] for e, s in zip(which, start)])
     states = torch.from_numpy(episodes.states[which[:, None], times])
-    return (
-        frames.permute(0, 1, 4, 2, 3).float() / 255.0,
-        chunk_actions(torch.from_numpy(moves), skip),
-        states,
-        goals.permute(0, 3, 1, 2).float() / 255.0,
-    )
+    return as_pictures(frames), chunk_actions(torch.from_numpy(moves), skip), states, as_pictures(goals)
 
 
 def train_action_model(
