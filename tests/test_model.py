@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import TINY
 
 import physlab.train.loop
@@ -57,6 +58,34 @@ def test_a_finer_latent_grid_gives_a_cell_to_every_4_pixels(kind):
     # the same weights as the coarse grid, so the two are compared at one budget
     coarse = build_model(TINY.model_copy(update={"kind": kind}))
     assert sum(p.numel() for p in model.encoder.parameters()) == sum(p.numel() for p in coarse.encoder.parameters())
+
+
+def test_a_folded_input_sees_every_pixel_and_starts_as_the_unfolded_model_at_half_size(tmp_path):
+    half = build_model(TINY.model_copy(update={"colour_levels": 4}), seed=3)
+    path = tmp_path / "half.safetensors"
+    save_model(path, half)
+    config = TINY.model_copy(update={"colour_levels": 4, "image_size": 64, "input_fold": 2})
+    assert config.cell_pixels == 16 and config.latent_grid == TINY.latent_grid
+    folded = build_model(config, seed=4)
+    assert load_weights(folded, path) == []
+    assert folded.encoder.net[0].weight.shape[1] == 12
+    frames = torch.rand(2, 14, 3, 64, 64)
+    averaged = F.avg_pool2d(frames.flatten(0, 1), 2).reshape(2, 14, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(folded.eval().surprise(frames), half.eval().surprise(averaged), equal_nan=True)
+        # Two frames with the same block averages: the half-size model cannot tell them apart; the folded one
+        # has a weight for every pixel of a block, so once those weights differ (as training makes them) it can.
+        checkers = (torch.arange(64)[:, None] + torch.arange(64)[None]) % 2
+        one, other = (torch.stack([c.float()] * 3)[None] for c in (checkers, 1 - checkers))
+        assert torch.equal(half.encoder(F.avg_pool2d(one, 2)), half.encoder(F.avg_pool2d(other, 2)))
+        folded.encoder.net[0].weight.add_(torch.randn_like(folded.encoder.net[0].weight) * 0.1)
+        assert not torch.allclose(folded.encoder(one), folded.encoder(other))
+    loss, _ = folded.train().loss(frames, torch.tensor([[2, 5], [3, 6]]))
+    assert torch.isfinite(loss)
+    with pytest.raises(ValueError, match="input_fold is for the JEPA"):
+        ModelConfig(kind="pixel", image_size=128, input_fold=2)
+    with pytest.raises(ValueError, match="multiple of a cell"):
+        ModelConfig(image_size=120, input_fold=2)
 
 
 def test_the_training_device_is_the_gpu_only_when_there_is_one(monkeypatch):

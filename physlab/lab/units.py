@@ -34,7 +34,7 @@ def surprise_scale(config: ModelConfig) -> SurpriseScale:
             reference=(0.0, "typical peak"),
         )
     if config.kind == "pixel":
-        cell = config.latent_stride
+        cell = config.cell_pixels
         return SurpriseScale(
             axis="surprise (squared pixel error)",
             meaning=(

@@ -110,7 +110,9 @@ def load_weights(model: WorldModel, name_or_path: str | Path) -> list[str]:
     """Copy a model file's weights into `model`, to start training from them; returns the parts it lacked.
 
     A part the file lacks (one added since, such as `predictor_summary`) keeps its initial values;
-    a weight of another shape, or one the model has no place for, is an error.
+    a weight of another shape, or one the model has no place for, is an error. An unfolded model's first
+    convolution starts a folded one's (`input_fold`) as the same function of the frame averaged over each
+    fold x fold block, so a 64 px model starts a 128 px folded model exactly where it was.
     """
     path = model_file(name_or_path)
     if path is None or not path.exists():
@@ -120,6 +122,7 @@ def load_weights(model: WorldModel, name_or_path: str | Path) -> list[str]:
     except (SafetensorError, OSError) as err:
         raise PhyslabError(f"{path}: not a readable physlab model ({str(err).splitlines()[0]})") from None
     own = model.state_dict()
+    weights = _folded(weights, own, model.config.input_fold)
     foreign = sorted(set(weights) - set(own))
     reshaped = sorted(name for name in set(weights) & set(own) if weights[name].shape != own[name].shape)
     if foreign or reshaped:
@@ -127,6 +130,20 @@ def load_weights(model: WorldModel, name_or_path: str | Path) -> list[str]:
         raise PhyslabError(f"{path}: does not fit this model's config (other shape or unknown: {misfits})")
     model.load_state_dict(weights, strict=False)
     return sorted(set(own) - set(weights))
+
+
+def _folded(weights: dict[str, torch.Tensor], own: dict[str, torch.Tensor], fold: int) -> dict[str, torch.Tensor]:
+    """`weights` with each encoder's first convolution, (C, 3, k, k), spread over the fold**2 pixels a colour is
+    folded into, (C, 3 * fold**2, k, k), each with 1 / fold**2 of the weight: a convolution is linear, so that
+    is the old one applied to the block average. Only when `own` wants the folded shape."""
+    spread = dict(weights)
+    for name, weight in weights.items():
+        wanted = own.get(name)
+        if fold > 1 and name.endswith("encoder.net.0.weight") and wanted is not None and weight.dim() == 4:
+            if weight.shape[1] * fold**2 == wanted.shape[1] and weight.shape[0] == wanted.shape[0]:
+                # pixel_unshuffle puts colour c's block pixels at channels c * fold**2 ... c * fold**2 + fold**2 - 1.
+                spread[name] = weight.repeat_interleave(fold**2, dim=1) / fold**2
+    return spread
 
 
 def _for_inference(model: WorldModel) -> WorldModel:

@@ -30,6 +30,12 @@ class ModelConfig(BaseModel):
     # the training clips) is about one cell; 4 gives 16x16, a ball spans a few cells, at 4x the work of the
     # encoder's last stage and the predictor.
     latent_stride: Literal[4, 8] = 8
+    # Pixels folded into channels a side before the encoder (space-to-depth): at 2, frames come in at
+    # image_size (128) and the encoder works at half that with 12 channels in, so the latent grid, the
+    # predictor and most of the encoder cost what they cost at 64 px, while the first convolution sees every
+    # pixel: a ball 2-3 px across in a 128 px frame is not averaged into the floor first. A model trained
+    # unfolded at image_size / 2 starts a folded one exactly where it was (`load_weights`).
+    input_fold: Literal[1, 2] = 1
     fps: float = Field(12.0, gt=0, description="frame rate the model sees; clips are resampled to it")
     latent_dim: int = Field(64, ge=4)
     channels: tuple[int, int, int] = (32, 64, 96)
@@ -102,6 +108,10 @@ class ModelConfig(BaseModel):
             raise ValueError("appearance_scale is for the JEPA; the pixel model predicts every colour already")
         if self.colour_levels and self.kind != "jepa":
             raise ValueError("colour_levels is for the JEPA; the pixel model predicts every colour already")
+        if self.input_fold > 1 and self.kind != "jepa":
+            raise ValueError("input_fold is for the JEPA; the pixel model decodes frames at the encoder's own size")
+        if self.image_size % self.cell_pixels:
+            raise ValueError(f"image_size {self.image_size} must be a multiple of a cell's {self.cell_pixels} pixels")
         if self.colour_levels == 1:
             raise ValueError("colour_levels must be 0 (no colour channel) or at least 2")
         return self
@@ -129,7 +139,12 @@ class ModelConfig(BaseModel):
     @property
     def latent_grid(self) -> int:
         """Cells a side of the encoder's latent grid."""
-        return self.image_size // self.latent_stride
+        return self.image_size // self.cell_pixels
+
+    @property
+    def cell_pixels(self) -> int:
+        """Pixels of the input frame a latent cell spans, a side."""
+        return self.latent_stride * self.input_fold
 
     @property
     def context_needed(self) -> int:

@@ -64,7 +64,7 @@ class JEPA(nn.Module):
         when the config has one."""
         if not self.config.appearance_dim:
             return latents
-        code = appearance_code(frames, self.config.latent_stride) * self.config.appearance_scale
+        code = appearance_code(frames, self.config.cell_pixels) * self.config.appearance_scale
         return torch.cat([latents, code.to(latents.dtype)], dim=2)
 
     @torch.no_grad()
@@ -117,7 +117,7 @@ class JEPA(nn.Module):
 
     def _colour_loss(self, frames: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
         """Squared error of the predicted colour histograms of frames `chosen` (B, n) and the next ones."""
-        view, histograms = colour_view(frames, self.config.colour_levels, self.config.latent_stride)
+        view, histograms = colour_view(frames, self.config.colour_levels, self.config.cell_pixels)
         windows, valid = windows_at(view, self.config.context, chosen)
         wanted, inside = horizon_targets(histograms, chosen, self.config.horizon)
         error = (self.colour(windows, valid.to(windows.device)) - wanted).pow(2).sum(-1)
@@ -177,7 +177,7 @@ class JEPA(nn.Module):
         # In float32 even when scoring runs in bfloat16: a small object's share of the histogram is a few
         # thousandths, below bfloat16's resolution of the floor's share.
         with torch.autocast(frames.device.type, enabled=False):
-            view, histograms = colour_view(frames.float(), self.config.colour_levels, self.config.latent_stride)
+            view, histograms = colour_view(frames.float(), self.config.colour_levels, self.config.cell_pixels)
             predicted = scoring_predictions(self.colour, view, self.config.context)
 
             def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:

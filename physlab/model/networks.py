@@ -20,15 +20,18 @@ def _conv_block(inputs: int, outputs: int, stride: int = 1) -> list[nn.Module]:
 
 
 class FrameEncoder(nn.Module):
-    """(N, 3, H, W) in [0, 1] -> (N, D, H/s, W/s), s the config's latent_stride: a grid of latents, so a small
-    object still matters. Stride 4 leaves out the last downsampling; the weights are the same."""
+    """(N, 3, H, W) in [0, 1] -> (N, D, H/s, W/s), s the config's `cell_pixels`: a grid of latents, so a small
+    object still matters. Stride 4 leaves out the last downsampling; the weights are the same. With `input_fold`
+    2, each 2x2 block of pixels is folded into 12 channels first (space-to-depth), so the rest works at half
+    the size."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         c1, c2, c3 = config.channels
+        self.fold = config.input_fold
         # Splatted into one Sequential, so the weights keep their names (net.0, net.1, ...) in saved models.
         self.net = nn.Sequential(
-            *_conv_block(3, c1, stride=2),
+            *_conv_block(3 * self.fold**2, c1, stride=2),
             *_conv_block(c1, c2, stride=2),
             *_conv_block(c2, c2),
             *_conv_block(c2, c3, stride=config.latent_stride // 4),
@@ -37,7 +40,8 @@ class FrameEncoder(nn.Module):
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.net(images * 2.0 - 1.0)
+        centred = images * 2.0 - 1.0
+        return self.net(F.pixel_unshuffle(centred, self.fold) if self.fold > 1 else centred)
 
 
 class ResidualBlock(nn.Module):

@@ -45,7 +45,7 @@ def representation(model: WorldModel, frames: torch.Tensor) -> torch.Tensor:
     """
     if hasattr(model, "targets"):
         return model.targets(frames, model.encode(frames))
-    return pixel_cells(frames, model.config.latent_stride)
+    return pixel_cells(frames, model.config.cell_pixels)
 
 
 def pixel_cells(frames: torch.Tensor, stride: int) -> torch.Tensor:
@@ -103,7 +103,7 @@ def pair_distances(model: WorldModel, possible: np.ndarray, impossible: np.ndarr
     clips = [torch.from_numpy(np.ascontiguousarray(f)).permute(0, 3, 1, 2).float()[None] / 255.0 for f in (possible, impossible)]
     with torch.inference_mode():
         features = [representation(model, clip)[0].float() for clip in clips]
-    pixels = [pixel_cells(clip, model.config.latent_stride)[0] for clip in clips]
+    pixels = [pixel_cells(clip, model.config.cell_pixels)[0] for clip in clips]
     return twin_distance(*features), motion_scale(features[0]), twin_distance(*pixels), motion_scale(pixels[0])
 
 
