@@ -90,3 +90,20 @@ def test_tasks_start_and_end_in_the_places_the_world_says(client):
     task = draw_task(push, live, 11)
     assert np.linalg.norm(task.goal[2:4] - task.start[2:4]) >= push.task.min_displacement
     assert np.array_equal(task.goal, draw_task(push, live, 11).goal)
+
+
+def test_a_tee_is_built_around_its_centre_of_mass(client):
+    import pybullet as p
+
+    push = load_world("push")
+    tee = push.model_copy(update={"object": push.object.model_copy(update={"shape": "tee"})})
+    live = make_world(tee, client)
+    live.reset(np.array([-0.3, 0.0, 0.1, -0.05, 0.0]))
+    parts = p.getCollisionShapeData(live.object, -1, physicsClientId=client)
+    assert len(parts) == 2  # the bar and the stem
+    # pybullet puts the centre of mass at the body's origin; the parts' footprint must balance there
+    areas = np.array([part[3][0] * part[3][1] for part in parts])  # dimensions are full extents
+    centres = np.array([part[5][:2] for part in parts])
+    assert np.allclose((areas[:, None] * centres).sum(0) / areas.sum(), 0.0, atol=1e-6)
+    assert live.state()[2:4] == pytest.approx([0.1, -0.05], abs=1e-3)
+    assert tee.symmetry == 1 and push.symmetry == 4

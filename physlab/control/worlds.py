@@ -190,9 +190,12 @@ def _push_object(client: int, spec: Push, pose: np.ndarray, top: float) -> int:
     if thing.shape == "box":
         parts = [((thing.size / 2, thing.size / 2, half_height), (0.0, 0.0, 0.0))]
     else:
-        # A T: the bar along x, the stem below it along -y; the body's origin is their joint centre of mass.
-        bar = ((thing.size / 2, thing.width / 2, half_height), (0.0, thing.stem / 2, 0.0))
-        stem = ((thing.width / 2, thing.stem / 2, half_height), (0.0, 0.0, 0.0))
+        # A T: the bar along x across the stem's top end, the stem along -y. pybullet puts the centre of mass at the
+        # body's origin, so the parts are placed around their joint centre of mass: pushed, the T turns as a T does.
+        bar_area, stem_area = thing.size * thing.width, thing.width * thing.stem
+        centre = bar_area * (thing.stem + thing.width) / 2 / (bar_area + stem_area)
+        bar = ((thing.size / 2, thing.width / 2, half_height), (0.0, (thing.stem + thing.width) / 2 - centre, 0.0))
+        stem = ((thing.width / 2, thing.stem / 2, half_height), (0.0, -centre, 0.0))
         parts = [bar, stem]
     collision = p.createCollisionShapeArray(
         [p.GEOM_BOX] * len(parts),
