@@ -139,10 +139,10 @@ def _folded(weights: dict[str, torch.Tensor], own: dict[str, torch.Tensor], fold
     spread = dict(weights)
     for name, weight in weights.items():
         wanted = own.get(name)
-        if fold > 1 and name.endswith("encoder.net.0.weight") and wanted is not None and weight.dim() == 4:
-            if weight.shape[1] * fold**2 == wanted.shape[1] and weight.shape[0] == wanted.shape[0]:
-                # pixel_unshuffle puts colour c's block pixels at channels c * fold**2 ... c * fold**2 + fold**2 - 1.
-                spread[name] = weight.repeat_interleave(fold**2, dim=1) / fold**2
+        first_convolution = name.endswith("encoder.net.0.weight") and wanted is not None and weight.dim() == 4
+        if fold > 1 and first_convolution and weight.shape[:2] == (wanted.shape[0], wanted.shape[1] // fold**2):
+            # pixel_unshuffle puts colour c's block pixels at channels c * fold**2 ... c * fold**2 + fold**2 - 1.
+            spread[name] = weight.repeat_interleave(fold**2, dim=1) / fold**2
     return spread
 
 
