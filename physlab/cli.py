@@ -289,13 +289,14 @@ def _look(name: str | None):
 def _train(args: argparse.Namespace) -> int:
     from physlab.control.data import is_action_data
 
-    recorded = Path(args.out) / "config.json"
-    if args.data is None and args.resume and recorded.exists():  # a resumed run's own data says which model it trains
-        data = json.loads(recorded.read_text()).get("data")
+    record = Path(args.out) / "config.json"
+    recorded = json.loads(record.read_text()) if args.resume and record.exists() else None
+    if args.data is None and recorded:  # a resumed run's own data says which model it trains
+        data = recorded.get("data")
         if data and is_action_data(data):
             args.data = data
     if args.data is not None and is_action_data(args.data):
-        return _train_action_model(args)
+        return _train_action_model(args, recorded)
     from physlab.model import load_train_config
     from physlab.model.checkpoint import model_info
     from physlab.model.config import merge_config
@@ -333,16 +334,16 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_action_model(args: argparse.Namespace) -> int:
-    """Episodes with actions train the action-conditioned world model (physlab/control), preset plan_<world>."""
+def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
+    """Episodes with actions train the action-conditioned world model (physlab/control), preset plan_<world>.
+    `recorded`: a resumed run's config.json, whose config it goes on with unless told another."""
     from physlab.control.checkpoint import action_model_info
     from physlab.control.data import data_world
     from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
 
     steps = {"steps": args.steps} if args.steps else {}
-    recorded = Path(args.out) / "config.json"
-    if args.resume and args.config is None and args.preset is None and recorded.exists():  # the run's own config
-        config = load_action_train_config(overrides={**json.loads(recorded.read_text())["train"], **steps})
+    if recorded and args.config is None and args.preset is None:  # the run's own config
+        config = load_action_train_config(overrides={**recorded["train"], **steps})
         if int(os.environ.get("RANK", "0")) == 0:
             model_file = Path(args.out) / "model.safetensors"
             done = action_model_info(model_file).get("step", 0) if model_file.exists() else 0
