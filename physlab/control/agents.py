@@ -20,6 +20,7 @@ from physlab.control.landmarks import SubgoalGraph
 from physlab.control.model import ACTION_DIM, ActionWorldModel
 from physlab.control.planners import Plan, PlannerSettings, plan
 from physlab.control.spec import Push, TwoRooms
+from physlab.model.networks import as_pictures
 
 
 class PlanningAgent:
@@ -120,4 +121,4 @@ class RandomAgent:
 
 
 def _picture(frame: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float() / 255.0
+    return as_pictures(frame)[None]

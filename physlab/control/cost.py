@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from physlab.control.model import ActionWorldModel, as_pictures, read_positions
+from physlab.control.model import ActionWorldModel, read_positions
 from physlab.control.spec import Push, TwoRooms
+from physlab.model.networks import as_pictures
 
 GUARDRAIL_WEIGHT = 1000.0
 

@@ -16,7 +16,8 @@ import torch
 
 from physlab.control.data import Episodes
 from physlab.control.episodes import heading_error
-from physlab.control.model import ActionWorldModel, as_pictures, chunk_actions, read_positions
+from physlab.control.model import ActionWorldModel, chunk_actions, read_positions
+from physlab.model.networks import as_pictures
 
 MOVED_M = 0.03
 

@@ -25,9 +25,10 @@ from scipy.sparse.csgraph import shortest_path
 
 from physlab.control.checkpoint import action_model_file, load_action_model
 from physlab.control.data import Episodes, data_world, load_episodes
-from physlab.control.model import ActionWorldModel, as_pictures
+from physlab.control.model import ActionWorldModel
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path
+from physlab.model.networks import as_pictures
 
 SUFFIX = ".landmarks.npz"
 

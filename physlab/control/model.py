@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -446,12 +445,6 @@ def sigreg(embeddings: torch.Tensor, directions: int = 256, knots: int = 17) -> 
     normal = torch.exp(-0.5 * t.pow(2))
     gap = ((real - normal).pow(2) + imaginary.pow(2)) * normal
     return torch.trapezoid(gap, t, dim=-1).mean() * count
-
-
-def as_pictures(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """(..., S, S, 3) uint8 pictures as stored and rendered -> (..., 3, S, S) floats in [0, 1], the encoder's input."""
-    frames = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
-    return frames.movedim(-1, -3).float() / 255.0
 
 
 def probe_targets(states: torch.Tensor, symmetry: int) -> torch.Tensor:

@@ -16,9 +16,10 @@ import numpy as np
 import torch
 
 from physlab.control.behaviour import random_state
-from physlab.control.model import ActionWorldModel, as_pictures
+from physlab.control.model import ActionWorldModel
 from physlab.control.spec import Push, TwoRooms
 from physlab.control.worlds import make_world
+from physlab.model.networks import as_pictures
 from physlab.scenes.world import connect, disconnect
 
 SHIFTS_CM = (1, 2, 5, 10, 20)

@@ -30,6 +30,7 @@ from physlab.data.stimuli import MANIFEST_COLUMNS, SetReport
 from physlab.data.video import Video, write_mp4
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv, write_json
+from physlab.model.networks import as_pictures
 
 VIOLATIONS = {"push": ("object_stays", "moves_wrong_way"), "two_rooms": ("passes_through_wall",)}
 CONCEPTS = {"object_stays": "collision", "moves_wrong_way": "collision", "passes_through_wall": "solidity"}
@@ -129,9 +130,7 @@ def action_surprise(
     pictures = fit_frames(frames[index], config.image_size, "crop")
     chunks = chunk_actions(torch.from_numpy(actions[: (count - 1) * config.frame_skip]), config.frame_skip)
     with torch.no_grad():
-        return model.surprise_channels(torch.from_numpy(pictures).permute(0, 3, 1, 2)[None].float() / 255.0, chunks[None])[
-            0, 0
-        ].numpy(), index
+        return model.surprise_channels(as_pictures(pictures)[None], chunks[None])[0, 0].numpy(), index
 
 
 def score_clips(model: ActionWorldModel, folder: str | Path, rows: list[dict], videos: list[Video]) -> tuple[list, list[str]]:

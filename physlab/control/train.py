@@ -26,11 +26,12 @@ from tqdm import tqdm
 from physlab.control.checkpoint import save_action_model
 from physlab.control.data import Episodes, data_world, load_episodes
 from physlab.control.landmarks import build_landmarks, landmarks_file
-from physlab.control.model import ActionModelConfig, ActionWorldModel, as_pictures, chunk_actions
+from physlab.control.model import ActionModelConfig, ActionWorldModel, chunk_actions
 from physlab.control.spec import Push, TwoRooms
 from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, read_yaml_mapping, write_json
 from physlab.model.config import merge_config
+from physlab.model.networks import as_pictures
 from physlab.train.loop import learning_rate, training_device
 from physlab.train.metrics_log import append_metrics, truncate_metrics
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -124,6 +125,13 @@ def appearance_code(frames: torch.Tensor, stride: int) -> torch.Tensor:
     quarters = F.avg_pool2d(frames.flatten(0, 1), stride // 2)
     cells = F.pixel_unshuffle(quarters - 0.5, 2)
     return cells.reshape(batch, steps, *cells.shape[1:])
+
+
+def as_pictures(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """(..., H, W, 3) uint8 frames as stored, rendered and read -> (..., 3, H, W) floats in [0, 1], an encoder's
+    input; a tensor stays on its device."""
+    frames = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
+    return frames.movedim(-1, -3).float() / 255.0
 
 
 def encode_clips(encoder: nn.Module, frames: torch.Tensor) -> torch.Tensor:

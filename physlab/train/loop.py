@@ -32,7 +32,7 @@ from physlab.errors import PhyslabError
 from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
 from physlab.model.checkpoint import load_weights
-from physlab.model.networks import MIN_CONTEXT
+from physlab.model.networks import MIN_CONTEXT, as_pictures
 from physlab.train.augment import augment_clips
 from physlab.train.metrics_log import append_metrics, truncate_metrics
 from physlab.train.reappearance import reappearing_cells
@@ -136,7 +136,7 @@ def sample_batch(
     if rng.random() < 0.5:  # mirrored worlds obey the same physics; it doubles the data for free
         frames = frames.flip(3)
         maps = maps.flip(3) if maps is not None else None
-    frames = frames.permute(0, 1, 4, 2, 3).float() / 255.0
+    frames = as_pictures(frames)
     maps = maps.float() if maps is not None else None
     if augment:
         frames, maps = augment_clips(frames, rng, maps=maps, film=augment == "film")
@@ -334,8 +334,7 @@ def calibrate(
     """Set the scale of each channel of surprise from the same `count` training clips (possible events) every time."""
     chosen = np.sort(np.random.default_rng([seed, 7]).choice(clips.count, min(count, clips.count), replace=False))
     batches = (
-        clips.frames[torch.from_numpy(chosen[start : start + 16])].to(device).permute(0, 1, 4, 2, 3).float() / 255.0
-        for start in range(0, len(chosen), 16)
+        as_pictures(clips.frames[torch.from_numpy(chosen[start : start + 16])].to(device)) for start in range(0, len(chosen), 16)
     )
     model.calibrate(batches)
 

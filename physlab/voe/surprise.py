@@ -27,6 +27,7 @@ from physlab.data.motion import motion_crop, read_motion_region
 from physlab.data.video import MAX_SECONDS, ModelInput, Video, read_video, video_from_frames
 from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, WorldModel, load_model
+from physlab.model.networks import as_pictures
 from physlab.scenes.clips import Clip
 from physlab.voe.metrics import comparisons, summarise
 
@@ -213,7 +214,7 @@ def _channels(model: WorldModel, frames: np.ndarray, fast: bool) -> np.ndarray:
     parts = []
     for first in range(0, steps, SEGMENT if steps > 2 * SEGMENT else steps):
         begin, end = max(0, first - reach), min(steps, first + (SEGMENT if steps > 2 * SEGMENT else steps))
-        batch = torch.from_numpy(np.ascontiguousarray(frames[:, begin:end])).permute(0, 1, 4, 2, 3).float() / 255.0
+        batch = as_pictures(frames[:, begin:end])
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
             values = model.surprise_channels(batch).float().numpy()
         parts.append(values[:, :, first - begin :])

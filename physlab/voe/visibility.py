@@ -22,6 +22,7 @@ from physlab.data.manifest import clip_path, read_manifest
 from physlab.data.video import ModelInput, read_video
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel, load_model
+from physlab.model.networks import as_pictures
 from physlab.voe.metrics import comparisons
 
 MOTION_QUANTILE = 0.9  # of the possible twin's frame-to-frame changes: the motion scale, robust to still frames
@@ -100,7 +101,7 @@ def set_visibility(folder: str | Path, model: WorldModel | str | None = None) ->
 def pair_distances(model: WorldModel, possible: np.ndarray, impossible: np.ndarray) -> tuple[float, float, float, float]:
     """Frames (T, H, W, 3) uint8 of the twins at the model's size and rate -> the twin distance and the possible
     twin's motion scale, in the model's representation and in its pixels."""
-    clips = [torch.from_numpy(np.ascontiguousarray(f)).permute(0, 3, 1, 2).float()[None] / 255.0 for f in (possible, impossible)]
+    clips = [as_pictures(f)[None] for f in (possible, impossible)]
     with torch.inference_mode():
         features = [representation(model, clip)[0].float() for clip in clips]
     pixels = [pixel_cells(clip, model.config.cell_pixels)[0] for clip in clips]
