@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from physlab.control.behaviour import draw_task, random_state, run_policy, scripted_policy
+from physlab.control.checkpoint import action_model_file, bundled_name
+from physlab.control.evaluation import load_planning_model
 from physlab.control.spec import load_world, world_names
 from physlab.control.worlds import make_world
 from physlab.errors import PhyslabError
@@ -16,6 +18,16 @@ def test_bundled_worlds_load():
     rooms, push = load_world("two_rooms"), load_world("push")
     assert rooms.kind == "two_rooms" and rooms.state_names == ("agent_x", "agent_y")
     assert push.symmetry == 4 and len(push.state_names) == 5
+
+
+def test_every_bundled_world_has_its_bundled_model():
+    tee = load_world("push_t")
+    assert tee.object.shape == "tee" and tee.symmetry == 1
+    for name in world_names():
+        path = action_model_file(bundled_name(name))
+        assert path.stat().st_size <= 20 * 2**20
+        model = load_planning_model(load_world(name), None)
+        assert model.world.name == name and model.config.angle_symmetry == getattr(load_world(name), "symmetry", 0)
 
 
 def test_a_bad_world_file_names_the_file_and_the_field(tmp_path):

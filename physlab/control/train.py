@@ -73,6 +73,7 @@ ACTION_PRESETS: dict[str, dict] = {
     # The bundled models' recipes (docs/planning.md has their CPU time).
     "plan_two_rooms": {"steps": 3000, "model": {}},
     "plan_push": {"steps": 6000, "model": {}},
+    "plan_push_t": {"steps": 6000, "model": {}},
     "plan_pixel": {"steps": 2000, "model": {"kind": "action_pixel"}},
     # Seconds, for tests.
     "plan_tiny": {
