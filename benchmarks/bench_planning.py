@@ -6,6 +6,10 @@ the same planner, and the inverse-dynamics policy on the frozen embeddings; each
 95% Wilson interval, seconds per plan (decision) and median final distance; the planner's settings above.
 
     python benchmarks/bench_planning.py [--worlds two_rooms,push] [--episodes 50] [--planner cem] [--iterations 10]
+                                        [--samples 300] [--baselines random,inverse_dynamics,pixel]
+
+`--worlds two_rooms,push,push_t` adds Push-T. The pixel planner takes 40 s a plan at the default search: give it
+`--samples 100 --iterations 3` (docs/planning.md).
 """
 
 from __future__ import annotations
@@ -30,11 +34,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--planner", choices=["cem", "grad"], default="cem")
     parser.add_argument("--iterations", type=int, default=PlannerSettings().iterations)
+    parser.add_argument(
+        "--samples", type=int, default=PlannerSettings().samples, help="CEM plans per iteration (elites: a tenth)"
+    )
     parser.add_argument("--baselines", default="random,inverse_dynamics", help="add pixel for the pixel-space planner (slow)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    settings = PlannerSettings(method=args.planner, iterations=args.iterations)
+    settings = PlannerSettings(
+        method=args.planner, iterations=args.iterations, samples=max(2, args.samples), elites=max(2, args.samples // 10)
+    )
     baselines = tuple(name for name in args.baselines.split(",") if name)
     print(f"planner: {settings.model_dump()}; torch threads: {args.threads}")
     for world in args.worlds.split(","):

@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     stimuli.add_argument("--pairs", type=_positive, required=True, help="pairs per family")
     _common(stimuli, size=128)
     stimuli.add_argument("--actions", action="store_true", help="pairs whose actions have impossible outcomes, in a --world")
-    stimuli.add_argument("--world", help="with --actions: two_rooms, push, or a world YAML file")
+    stimuli.add_argument("--world", help="with --actions: two_rooms, push, push_t, or a world YAML file")
     stimuli.set_defaults(run=_stimuli)
 
     generate = commands.add_parser("generate", help="write training data: possible events only, in shards")
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--shard-size", type=_positive, default=32, help="clips per shard file (default 32)")
     _common(generate, size=64)
     generate.add_argument("--actions", action="store_true", help="episodes with actions in a --world, for planning")
-    generate.add_argument("--world", help="with --actions: two_rooms, push, or a world YAML file")
+    generate.add_argument("--world", help="with --actions: two_rooms, push, push_t, or a world YAML file")
     generate.add_argument("--episodes", type=_positive, help="with --actions: number of episodes")
     generate.add_argument("--steps", type=_positive, default=100, help="with --actions: env steps per episode (default 100)")
     generate.set_defaults(run=_generate)
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--preset",
         help=f"named config: {', '.join(PRESETS)} (default: default; with --resume: the run's own); on episodes with "
-        "actions: plan_two_rooms, plan_push, plan_pixel, plan_tiny (default: the data's world's)",
+        "actions: plan_two_rooms, plan_push, plan_push_t, plan_pixel, plan_tiny (default: the data's world's)",
     )
     train.add_argument("--steps", type=_positive, help="override the number of steps (with --resume: go on to this step)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out with its own config and data")
@@ -135,13 +135,16 @@ def _parser() -> argparse.ArgumentParser:
     visibility.set_defaults(run=_visibility)
 
     plan = commands.add_parser("plan", help="reach goal pictures by planning with an action-conditioned world model")
-    plan.add_argument("--world", required=True, help="two_rooms, push, or a world YAML file")
+    plan.add_argument("--world", required=True, help="two_rooms, push, push_t, or a world YAML file")
     plan.add_argument("--episodes", type=_positive, default=50, help="held-out start/goal pairs (default 50)")
     plan.add_argument("--seed", type=_non_negative, default=0, help="seed of the pairs (default 0)")
     plan.add_argument("--model", help="action model file, run folder or bundled name (default: the world's bundled one)")
     plan.add_argument("--pixel-model", help="the pixel-space baseline's model (default: the world's bundled one)")
     plan.add_argument("--planner", choices=["cem", "grad"], default="cem", help="cross-entropy method or gradient descent")
     plan.add_argument("--iterations", type=_positive, help="CEM iterations or gradient steps (default 10)")
+    plan.add_argument(
+        "--samples", type=_positive, help="CEM: plans drawn per iteration (default 300), the elites a tenth of them"
+    )
     plan.add_argument("--horizon", type=_positive, help="model steps planned ahead (default 5)")
     plan.add_argument(
         "--subgoal-hops",
@@ -220,7 +223,7 @@ def _stimuli(args: argparse.Namespace) -> int:
         from physlab.control.surprise import write_action_stimuli
 
         if not args.world:
-            raise PhyslabError("--actions needs --world (two_rooms, push or a world file)")
+            raise PhyslabError("--actions needs --world (two_rooms, push, push_t or a world file)")
         return _summarise(
             write_action_stimuli(args.out, args.world, args.pairs, seed=args.seed, progress=not args.quiet), "pairs"
         )
@@ -265,7 +268,7 @@ def _generate_episodes(args: argparse.Namespace) -> int:
     from physlab.control.data import write_action_set
 
     if not args.world or not args.episodes:
-        raise PhyslabError("--actions needs --world (two_rooms, push or a world file) and --episodes N")
+        raise PhyslabError("--actions needs --world (two_rooms, push, push_t or a world file) and --episodes N")
     report = write_action_set(
         args.out,
         args.world,
@@ -367,6 +370,8 @@ def _plan(args: argparse.Namespace) -> int:
 
     baselines = () if args.baselines == "none" else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
     chosen = {"method": args.planner, "iterations": args.iterations, "horizon": args.horizon, "subgoal_hops": args.subgoal_hops}
+    if args.samples:
+        chosen.update(samples=max(2, args.samples), elites=max(2, args.samples // 10))
     if args.goal_cost:
         chosen["every_step"] = args.goal_cost == "every-step"
     settings = PlannerSettings(**{name: value for name, value in chosen.items() if value is not None})

@@ -134,7 +134,7 @@ def test_physlab_plan_writes_the_summary_and_videos(tiny_rooms_model, tiny_pixel
     command = [
         sys.executable, "-m", "physlab", "plan", "--world", "two_rooms", "--episodes", "2", "--seed", "3",
         "--model", str(tiny_rooms_model), "--pixel-model", str(tiny_pixel_model), "--iterations", "2", "--steps", "10",
-        "--baselines", "random,inverse_dynamics,pixel",
+        "--samples", "40", "--baselines", "random,inverse_dynamics,pixel",
         "--json", str(out), "--video", str(videos), "--quiet",
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -144,7 +144,7 @@ def test_physlab_plan_writes_the_summary_and_videos(tiny_rooms_model, tiny_pixel
     assert len(summary["final_distances"]) == 2 and summary["step_budget"] == 10
     assert set(summary["baselines"]) == {"random", "pixel", "inverse_dynamics"}
     assert all(len(b["final_distances"]) == 2 for b in summary["baselines"].values())
-    assert summary["planner"]["samples"] == 300 and summary["planner"]["iterations"] == 2
+    assert summary["planner"]["samples"] == 40 and summary["planner"]["elites"] == 4 and summary["planner"]["iterations"] == 2
     assert len(list(videos.glob("*.mp4"))) == 8
     assert "jepa_cem" in result.stdout and "inverse_dynamics" in result.stdout
 
