@@ -41,9 +41,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    settings = PlannerSettings(
-        method=args.planner, iterations=args.iterations, samples=max(2, args.samples), elites=max(2, args.samples // 10)
-    )
+    settings = PlannerSettings(method=args.planner, iterations=args.iterations, samples=max(2, args.samples))
     baselines = tuple(name for name in args.baselines.split(",") if name)
     print(f"planner: {settings.model_dump()}; torch threads: {args.threads}")
     for world in args.worlds.split(","):

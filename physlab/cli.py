@@ -371,7 +371,7 @@ def _plan(args: argparse.Namespace) -> int:
     baselines = () if args.baselines == "none" else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
     chosen = {"method": args.planner, "iterations": args.iterations, "horizon": args.horizon, "subgoal_hops": args.subgoal_hops}
     if args.samples:
-        chosen.update(samples=max(2, args.samples), elites=max(2, args.samples // 10))
+        chosen["samples"] = max(2, args.samples)
     if args.goal_cost:
         chosen["every_step"] = args.goal_cost == "every-step"
     settings = PlannerSettings(**{name: value for name, value in chosen.items() if value is not None})

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from physlab.control.cost import Energy
 from physlab.control.model import ACTION_DIM
@@ -31,7 +31,7 @@ class PlannerSettings(BaseModel):
     method: Literal["cem", "grad"] = "cem"
     horizon: int = Field(5, ge=1, description="model steps planned ahead")
     samples: int = Field(300, ge=2, description="CEM: plans drawn per iteration")
-    elites: int = Field(30, ge=1, description="CEM: the best plans the next Gaussian is fitted to")
+    elites: int = Field(30, ge=1, description="CEM: the best plans the next Gaussian is fitted to (default: a tenth of samples)")
     iterations: int = Field(10, ge=1, description="CEM iterations, or gradient steps")
     initial_std: float = Field(1.0, gt=0)
     min_std: float = Field(0.05, ge=0)
@@ -49,6 +49,13 @@ class PlannerSettings(BaseModel):
     # is over horizon x 2 numbers (10) instead of horizon x frame_skip x 2 (50), and every plan is the kind of
     # motion the offline data holds (headings held a while), not jitter the model never saw.
     hold: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _elites_a_tenth(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "samples" in data and "elites" not in data:
+            data = {**data, "elites": max(2, int(data["samples"]) // 10)}
+        return data
 
 
 @dataclass
