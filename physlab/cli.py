@@ -352,9 +352,14 @@ def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
             done = action_model_info(model_file).get("step", 0) if model_file.exists() else 0
             print(f"resuming {args.out} at step {done} of {config.steps} (its recorded config; data {args.data})", flush=True)
     else:
-        default = f"plan_{data_world(args.data).name}"
+        world = data_world(args.data).name
+        default = f"plan_{world}"
         preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")
         config = load_action_train_config(args.config, preset, steps or None)
+        if int(os.environ.get("RANK", "0")) == 0:
+            parts = (f"preset {preset}" if preset else "", f"config {args.config}" if args.config else "")
+            recipe = ", ".join(part for part in parts if part)
+            print(f"training {args.out}: {recipe}, {config.steps} steps; data {args.data} (world {world})", flush=True)
     model = train_action_model(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"{model}: trained for {config.steps} steps")
@@ -581,36 +586,46 @@ def _summarise(report: SetReport, unit: str) -> int:
     return 1 if report.errors else 0
 
 
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
+
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {value:g}")
     return value
 
 
 def _non_negative(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
 
 
 def _even_size(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 16 or value % 2:
         raise argparse.ArgumentTypeError(f"must be an even number of pixels, at least 16, got {value}")
     return value
 
 
 def _frames(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 8:
         raise argparse.ArgumentTypeError(f"clips need at least 8 frames, got {value}")
     return value

@@ -55,12 +55,13 @@ def test_a_set_is_a_stimulus_set_with_actions_that_evaluate_scores(tiny_push_mod
     assert len(curve.values) == 9 and np.isnan(curve.values[0]) and list(curve.frames[:3]) == [0, 5, 10]
 
 
-def test_evaluate_reports_a_clip_without_actions_and_scores_the_rest(tiny_push_model, tmp_path):  # noqa: F811
+def test_evaluate_reports_a_clip_without_actions_or_of_another_world_and_scores_the_rest(tiny_push_model, tmp_path):  # noqa: F811
     out = tmp_path / "set"
     write_action_stimuli(out, "push", 2, seed=8, progress=False)
     rows = _manifest(out)
     rows[0]["actions"] = ""
     (out / rows[2]["actions"]).write_bytes(b"broken")
+    rows[4]["world"] = "two_rooms"  # a clip of another world than the model's
     with open(out / "manifest.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -76,8 +77,9 @@ def test_evaluate_reports_a_clip_without_actions_and_scores_the_rest(tiny_push_m
     assert any("names no actions file" in line for line in errors) and any(
         "not a readable actions file" in line for line in errors
     )
+    assert any("was made in the world 'two_rooms'; the model was trained in 'push'" in line for line in errors)
     overall = [line for line in result.stdout.splitlines() if line.startswith("overall")]
-    assert overall and overall[0].split()[1] == "2"  # the two intact pairs are still scored
+    assert overall and overall[0].split()[1] == "1"  # the intact pair is still scored
 
 
 def test_stimuli_with_actions_needs_a_world(tmp_path):
