@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
 
     stimuli = commands.add_parser("stimuli", help="write a stimulus set of matched possible/impossible pairs")
     stimuli.add_argument("out", help="output folder")
-    stimuli.add_argument("--pairs", type=_positive, required=True, help="pairs per family")
+    stimuli.add_argument(
+        "--pairs", type=_positive, required=True, help="pairs per family (with --actions: per violation of the world)"
+    )
     _common(stimuli, size=128)
     stimuli.add_argument("--actions", action="store_true", help="pairs whose actions have impossible outcomes, in a --world")
     stimuli.add_argument("--world", help="with --actions: two_rooms, push, push_t, or a world YAML file")

@@ -93,6 +93,7 @@ def evaluate_planning(
         agents["pixel"] = lambda: PlanningAgent(pixel, world, settings, seed)
     if "inverse_dynamics" in baselines:
         agents["inverse_dynamics"] = lambda: InverseDynamicsAgent(jepa)
+    agents = {"planner": agents["planner"], **{name: agents[name] for name in baselines}}  # in the order asked
     client = connect()
     try:
         live = make_world(world, client)
