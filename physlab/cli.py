@@ -347,9 +347,10 @@ def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
     from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
 
     steps = {"steps": args.steps} if args.steps else {}
+    speaks = int(os.environ.get("RANK", "0")) == 0
     if recorded and args.config is None and args.preset is None:  # the run's own config
         config = load_action_train_config(overrides={**recorded["train"], **steps})
-        if int(os.environ.get("RANK", "0")) == 0:
+        if speaks:
             model_file = Path(args.out) / "model.safetensors"
             done = action_model_info(model_file).get("step", 0) if model_file.exists() else 0
             print(f"resuming {args.out} at step {done} of {config.steps} (its recorded config; data {args.data})", flush=True)
@@ -358,12 +359,12 @@ def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
         default = f"plan_{world}"
         preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")
         config = load_action_train_config(args.config, preset, steps or None)
-        if int(os.environ.get("RANK", "0")) == 0:
+        if speaks:
             parts = (f"preset {preset}" if preset else "", f"config {args.config}" if args.config else "")
             recipe = ", ".join(part for part in parts if part)
             print(f"training {args.out}: {recipe}, {config.steps} steps; data {args.data} (world {world})", flush=True)
     model = train_action_model(args.data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device)
-    if int(os.environ.get("RANK", "0")) == 0:
+    if speaks:
         print(f"{model}: trained for {config.steps} steps")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
         sys.stdout.flush()
