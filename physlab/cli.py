@@ -475,12 +475,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     summary = result.summary
-    print(format_table(summary))
+    scored = summary["pairs"] > 0
+    if scored:  # a table of nothing would read as a result
+        print(format_table(summary))
     if args.json:
         write_json(args.json, summary)
     if args.csv:
         write_csv(args.csv, result.clips)
-    if args.plots:
+    if args.plots and scored:
         from physlab.voe.plots import plot_accuracy_by_concept, plot_aligned_curves
 
         plots = Path(args.plots)
@@ -490,7 +492,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"physlab: note: {note}", file=sys.stderr)
     for error in result.errors:
         print(f"physlab: error: {error}", file=sys.stderr)
-    return 1 if result.errors else 0
+    if not scored:
+        print(f"physlab: error: {args.set}: no pair could be scored", file=sys.stderr)
+    return 1 if result.errors or not scored else 0
 
 
 def _visibility(args: argparse.Namespace) -> int:

@@ -16,9 +16,11 @@ from physlab.control.checkpoint import load_action_model
 from physlab.control.cost import Energy, Objective
 from physlab.control.episodes import evaluation_seed, evaluation_tasks, progress_to_goal, run_episode, summarise_episodes
 from physlab.control.evaluation import evaluate_planning, format_planning
+from physlab.control.model import ActionWorldModel
 from physlab.control.planners import PlannerSettings, plan
 from physlab.control.spec import load_world
 from physlab.control.stepper import SteppedEpisode
+from physlab.control.train import ACTION_PRESETS, model_config_for
 from physlab.control.worlds import make_world
 from physlab.data.shards import training_seed
 
@@ -59,6 +61,27 @@ def test_the_goal_cost_is_zero_at_the_goal_and_guardrails_fire_off_the_table(tin
         model.probe[-1].bias.copy_(torch.tensor([0.0, 0.0, 2.0, 0.0, 1.0, 0.0]))  # the probe reads the object 2 m out
         model.probe[-1].weight.zero_()
     assert objective.guardrail_cost(far)[0] > 1000
+
+
+def test_an_agent_with_history_plans_from_its_last_pictures_and_the_chunks_taken_between():
+    world = load_world("push")
+    torch.manual_seed(0)
+    model = ActionWorldModel(model_config_for(world, {**ACTION_PRESETS["plan_tiny"]["model"], "history": 3})).eval()
+    agent = PlanningAgent(model, world, PlannerSettings(horizon=2, iterations=1, samples=8))
+    rng = np.random.default_rng(0)
+    agent.begin(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8), 0)
+    for decision in range(4):
+        before = list(agent.taken)
+        actions = agent.act(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8), np.zeros(5))
+        assert actions.shape == (world.motion.frame_skip, 2)
+        seen = min(decision + 1, 3)
+        objective = agent.last_objective
+        assert objective.history.shape[1] == seen
+        if seen == 1:
+            assert objective.past_actions is None
+        else:  # the chunks between the pictures seen, the latest last
+            assert objective.past_actions.shape[1] == seen - 1
+            assert np.allclose(objective.past_actions[0].numpy(), np.stack(before[-(seen - 1) :]))
 
 
 def test_success_is_measured_as_the_world_says():
@@ -170,6 +193,7 @@ def test_evaluate_planning_runs_the_baselines_on_the_same_tasks(tiny_push_model)
     )
     assert summary["per_episode"][0]["seed"] == summary["baselines"]["random"]["per_episode"][0]["seed"]
     assert summary["per_episode"][0]["final_angle_deg"] is not None
+    assert summary["per_episode"][0]["start_distance"] > 0 and summary["per_episode"][0]["start_angle_deg"] is not None
     assert "jepa_grad" in format_planning(summary)
 
 

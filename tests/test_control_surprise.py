@@ -82,6 +82,29 @@ def test_evaluate_reports_a_clip_without_actions_or_of_another_world_and_scores_
     assert overall and overall[0].split()[1] == "1"  # the intact pair is still scored
 
 
+def test_evaluate_prints_no_table_when_no_pair_can_be_scored(tiny_push_model, tmp_path):  # noqa: F811
+    out = tmp_path / "set"
+    write_action_stimuli(out, "push", 1, seed=8, progress=False)
+    rows = _manifest(out)
+    for row in rows:
+        row["world"] = "two_rooms"
+    with open(out / "manifest.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = subprocess.run(
+        [sys.executable, "-m", "physlab", "evaluate", str(out), "--model", str(tiny_push_model), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "overall" not in result.stdout  # no table of nothing
+    errors = result.stderr.strip().splitlines()
+    assert sum("was made in the world 'two_rooms'" in line for line in errors) == len(rows)
+    assert errors[-1] == f"physlab: error: {out}: no pair could be scored"
+
+
 def test_stimuli_with_actions_needs_a_world(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "physlab", "stimuli", str(tmp_path), "--pairs", "1", "--actions"], capture_output=True, text=True

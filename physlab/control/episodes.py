@@ -44,12 +44,16 @@ class Episode:
     states: np.ndarray  # (steps + 1, K)
     goal_frame: np.ndarray
     goal: np.ndarray
+    start_distance: float  # metres from the goal at the start: how far the task asks the agent (or object) to go
+    start_angle: float | None  # degrees the start's heading is off the goal's (push)
     seconds: list[float] = field(default_factory=list)  # per decision of the agent
 
     def row(self) -> dict:
         return {
             "seed": self.seed,
             "success": self.success,
+            "start_distance": round(self.start_distance, 4),
+            "start_angle_deg": None if self.start_angle is None else round(self.start_angle, 2),
             "final_distance": round(self.distance, 4),
             "final_angle_deg": None if self.angle is None else round(self.angle, 2),
             "steps": self.steps,
@@ -99,6 +103,7 @@ def run_episode(world: TwoRooms | Push, live: ControlWorld, task: Task, agent: A
     agent.begin(goal_frame, task.seed)
     decisions_before = len(agent.seconds)
     reached, distance, angle = progress_to_goal(world, states[-1], task.goal)
+    start_distance, start_angle = distance, angle
     while not reached and len(frames) - 1 < budget:
         for action in agent.act(frames[-1], states[-1])[: budget - (len(frames) - 1)]:
             live.step(action)
@@ -117,6 +122,8 @@ def run_episode(world: TwoRooms | Push, live: ControlWorld, task: Task, agent: A
         np.stack(states),
         goal_frame,
         task.goal,
+        start_distance,
+        start_angle,
         list(agent.seconds[decisions_before:]),
     )
 
