@@ -194,7 +194,10 @@ def test_evaluate_planning_runs_the_baselines_on_the_same_tasks(tiny_push_model)
     assert summary["per_episode"][0]["seed"] == summary["baselines"]["random"]["per_episode"][0]["seed"]
     assert summary["per_episode"][0]["final_angle_deg"] is not None
     assert summary["per_episode"][0]["start_distance"] > 0 and summary["per_episode"][0]["start_angle_deg"] is not None
-    assert "jepa_grad" in format_planning(summary)
+    table = format_planning(summary)
+    assert "jepa_grad" in table and "median heading" in table and table.splitlines()[1].endswith(" deg")
+    rooms = {**summary, "per_episode": [{**summary["per_episode"][0], "final_angle_deg": None}], "baselines": {}}
+    assert "heading" not in format_planning(rooms)  # two rooms: only a position counts
 
 
 def test_a_stepped_episode_shows_what_the_planner_weighed(tiny_push_model, client):  # noqa: F811

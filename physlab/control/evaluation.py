@@ -124,14 +124,23 @@ def evaluate_planning(
 
 
 def format_planning(summary: dict) -> str:
-    """The table a person reads first: each method's success rate, interval and seconds per plan."""
+    """The table a person reads first: each method's success rate, interval and seconds per plan, and where the
+    episodes ended: the median distance from the goal and, where the heading counts (push), the median heading error."""
     from physlab.voe.metrics import interval_text
 
-    lines = [f"{'method':18s} {'success':>8s} {'95% interval':>13s} {'s/plan':>8s} {'median distance':>16s}"]
+    headed = any(row["final_angle_deg"] is not None for row in summary["per_episode"])
+    lines = [
+        f"{'method':18s} {'success':>8s} {'95% interval':>13s} {'s/plan':>8s} {'median distance':>16s}"
+        + (f" {'median heading':>15s}" if headed else "")
+    ]
     planner = f"jepa_{summary['planner']['method']}"
     for name, result in [(planner, summary), *summary["baselines"].items()]:
         seconds = "-" if result["seconds_per_plan"] is None else f"{result['seconds_per_plan']:.3f}"
         distance = f"{np.median(result['final_distances']):.3f} m" if result["final_distances"] else "-"
         interval = interval_text(result["success_interval"])
-        lines.append(f"{name:18s} {result['success_rate']:8.2f} {interval:>13s} {seconds:>8s} {distance:>16s}")
+        line = f"{name:18s} {result['success_rate']:8.2f} {interval:>13s} {seconds:>8s} {distance:>16s}"
+        if headed:
+            angles = [row["final_angle_deg"] for row in result["per_episode"] if row["final_angle_deg"] is not None]
+            line += f" {np.median(angles):>11.1f} deg" if angles else f" {'-':>15s}"
+        lines.append(line)
     return "\n".join(lines)
