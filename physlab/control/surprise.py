@@ -141,12 +141,12 @@ def score_clips(model: ActionWorldModel, folder: str | Path, rows: list[dict], v
     folder = Path(folder)
     curves, errors = [], []
     inside = folder.resolve()
-    trained_in = model.world.name if getattr(model, "world", None) is not None else None
+    trained_in = model.config.world
     for row, video in zip(rows, videos):
         name, frames, fps = video.name, video.frames, video.fps
         where = row.get("actions") or ""
         path = folder / where
-        if trained_in and row.get("world") and row["world"] != trained_in:
+        if row.get("world") and row["world"] != trained_in:
             errors.append(
                 f"{folder / 'manifest.csv'}: clip {name!r} was made in the world {row['world']!r}; "
                 f"the model was trained in {trained_in!r}"
