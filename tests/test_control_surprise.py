@@ -21,6 +21,13 @@ def _manifest(folder):
         return list(csv.DictReader(handle))
 
 
+def _rewrite_manifest(folder, rows):
+    with open(folder / "manifest.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 @pytest.mark.parametrize(("name", "violation"), [(w, v) for w, vs in VIOLATIONS.items() for v in vs])
 def test_twins_are_identical_until_the_onset_and_differ_after(client, name, violation):
     world = load_world(name)
@@ -62,10 +69,7 @@ def test_evaluate_reports_a_clip_without_actions_or_of_another_world_and_scores_
     rows[0]["actions"] = ""
     (out / rows[2]["actions"]).write_bytes(b"broken")
     rows[4]["world"] = "two_rooms"  # a clip of another world than the model's
-    with open(out / "manifest.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _rewrite_manifest(out, rows)
     result = subprocess.run(
         [sys.executable, "-m", "physlab", "evaluate", str(out), "--model", str(tiny_push_model)],
         capture_output=True,
@@ -88,10 +92,7 @@ def test_evaluate_prints_no_table_when_no_pair_can_be_scored(tiny_push_model, tm
     rows = _manifest(out)
     for row in rows:
         row["world"] = "two_rooms"
-    with open(out / "manifest.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _rewrite_manifest(out, rows)
     result = subprocess.run(
         [sys.executable, "-m", "physlab", "evaluate", str(out), "--model", str(tiny_push_model), "--quiet"],
         capture_output=True,
