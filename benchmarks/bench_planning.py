@@ -40,8 +40,10 @@ def main() -> None:
     parser.add_argument("--baselines", default="random,inverse_dynamics", help="add pixel for the pixel-space planner (slow)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)")
     args = parser.parse_args()
+    if args.samples < 2:
+        parser.error(f"--samples must be at least 2, got {args.samples}")
     torch.set_num_threads(args.threads)
-    settings = PlannerSettings(method=args.planner, iterations=args.iterations, samples=max(2, args.samples))
+    settings = PlannerSettings(method=args.planner, iterations=args.iterations, samples=args.samples)
     baselines = tuple(name for name in args.baselines.split(",") if name)
     print(f"planner: {settings.model_dump()}; torch threads: {args.threads}")
     for world in args.worlds.split(","):

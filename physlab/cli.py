@@ -145,7 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--planner", choices=["cem", "grad"], default="cem", help="cross-entropy method or gradient descent")
     plan.add_argument("--iterations", type=_positive, help="CEM iterations or gradient steps (default 10)")
     plan.add_argument(
-        "--samples", type=_positive, help="CEM: plans drawn per iteration (default 300), the elites a tenth of them"
+        "--samples", type=_samples, help="CEM: plans drawn per iteration, at least 2 (default 300), the elites a tenth of them"
     )
     plan.add_argument("--horizon", type=_positive, help="model steps planned ahead (default 5)")
     plan.add_argument(
@@ -379,7 +379,7 @@ def _plan(args: argparse.Namespace) -> int:
     baselines = () if args.baselines == "none" else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
     chosen = {"method": args.planner, "iterations": args.iterations, "horizon": args.horizon, "subgoal_hops": args.subgoal_hops}
     if args.samples:
-        chosen["samples"] = max(2, args.samples)
+        chosen["samples"] = args.samples
     if args.goal_cost:
         chosen["every_step"] = args.goal_cost == "every-step"
     settings = PlannerSettings(**{name: value for name, value in chosen.items() if value is not None})
@@ -604,6 +604,13 @@ def _positive(text: str) -> int:
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _samples(text: str) -> int:
+    value = _integer(text)
+    if value < 2:  # CEM keeps the best of what it drew: one draw leaves nothing to choose
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
     return value
 
 

@@ -52,6 +52,7 @@ def test_one_bad_family_does_not_stop_the_others(tmp_path):
     [
         (["generate", "x", "--clips", "0"], "must be at least 1"),
         (["plan", "--world", "two_rooms", "--samples", "abc"], "--samples: must be a whole number, got 'abc'"),
+        (["plan", "--world", "two_rooms", "--samples", "1"], "--samples: must be at least 2, got 1"),
         (["stimuli", "x", "--pairs", "1", "--size", "33"], "even number of pixels"),
         (["stimuli", "x", "--pairs", "1", "--frames", "4"], "at least 8 frames"),
     ],
