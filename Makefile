@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint browser
-	$(BIN)/python -m pytest
+	PHYSLAB_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
