@@ -576,7 +576,7 @@ def format_table(summary: dict) -> str:
     footer = f"pool {summary.get('pool', 'max')}; a tie counts as a miss ({summary.get('ties', 0)} tied"
     footer += f"; by pool: {ties})" if pools else ")"
     if groups and pairs != groups:
-        footer += f"; {pairs} possible x impossible comparisons in {groups} groups"
+        footer += f"; {pairs} possible x impossible comparisons in {groups} groups (the intervals count groups)"
     if summary.get("crop") == "motion":
         footer += f"; {summary.get('motion_cropped', 0)} clips cropped to where their pair moves"
     return "\n".join([*lines, footer])

@@ -118,6 +118,9 @@ def test_every_possible_x_impossible_comparison_of_a_quadruplet_counts():
     summary = summarise(found, rows)
     assert summary["pairwise_accuracy"] == 0.75 and summary["pairs"] == 4 and summary["groups"] == 1
     assert summary["auroc"] == 0.75  # four clips, each once
+    # the four comparisons share clips: the interval is one group's, not four independent pairs'
+    assert summary["pairwise_interval"] == pytest.approx(wilson_interval(0.75, 1))
+    assert summary["pairwise_interval"][1] - summary["pairwise_interval"][0] > 0.6
     lonely = [_row("B", "possible", 1.0)]
     _, errors = comparisons(lonely, lonely, Path("set"))
     assert errors == ["set/manifest.csv: pair 'B' needs a possible and an impossible clip, has possible: B_possible_1.0"]

@@ -70,7 +70,11 @@ def _all_metrics(pairs: list[tuple[dict, dict]], pools: Sequence[str]) -> dict:
 
 def _metrics(pairs: list[tuple[dict, dict]], key: str = "surprise") -> dict:
     """Strict pairwise accuracy (a tie is a miss, as Garrido et al. 2025 count it), its interval, ties, and the
-    AUROC of the clips' scores, each clip counted once however many comparisons it is in."""
+    AUROC of the clips' scores, each clip counted once however many comparisons it is in.
+
+    The interval counts pair ids, not comparisons: an IntPhys quadruplet's four comparisons share clips and are
+    not independent. A group's share of wins lies in [0, 1], so its variance is at most p(1 - p), and the
+    Wilson interval over groups is a conservative one; for matched pairs the two counts are the same."""
     if not pairs:
         return {"pairwise_accuracy": None, "pairwise_interval": None, "auroc": None, "pairs": 0, "ties": 0}
     wins = [1.0 if i[key] > p[key] else 0.0 for p, i in pairs]
@@ -80,7 +84,7 @@ def _metrics(pairs: list[tuple[dict, dict]], key: str = "surprise") -> dict:
     accuracy = float(np.mean(wins))
     return {
         "pairwise_accuracy": accuracy,
-        "pairwise_interval": wilson_interval(accuracy, len(pairs)),
+        "pairwise_interval": wilson_interval(accuracy, len({possible["pair"] for possible, _ in pairs})),
         "auroc": auroc(labels, [row[key] for row in clips.values()]),
         "pairs": len(pairs),
         "ties": int(ties),
@@ -89,8 +93,7 @@ def _metrics(pairs: list[tuple[dict, dict]], key: str = "surprise") -> dict:
 
 def wilson_interval(share: float, count: int, z: float = 1.96) -> list[float]:
     """The 95% Wilson score interval of a share of `count` pairs: how far a concept's accuracy can
-    move by the draw of pairs alone (20 pairs at 0.625: 0.41-0.80). Comparisons within an IntPhys quadruplet share
-    clips, so there the interval is narrower than the data warrant."""
+    move by the draw of pairs alone (20 pairs at 0.625: 0.41-0.80)."""
     if count <= 0:
         return [0.0, 1.0]
     spread = z * np.sqrt(share * (1 - share) / count + z * z / (4 * count * count))
