@@ -56,7 +56,6 @@ def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict], pools: Sequ
     delays = [row["peak_delay_s"] for _, row in pairs if row["peak_delay_s"] is not None]
     summary["peak_delay_s"] = {"median": float(np.median(delays)) if delays else None, "clips": len(delays)}
     summary["clips"] = len(clip_rows)
-    summary["groups"] = len({possible["pair"] for possible, _ in pairs})
     return summary
 
 
@@ -76,17 +75,19 @@ def _metrics(pairs: list[tuple[dict, dict]], key: str = "surprise") -> dict:
     not independent. A group's share of wins lies in [0, 1], so its variance is at most p(1 - p), and the
     Wilson interval over groups is a conservative one; for matched pairs the two counts are the same."""
     if not pairs:
-        return {"pairwise_accuracy": None, "pairwise_interval": None, "auroc": None, "pairs": 0, "ties": 0}
+        return {"pairwise_accuracy": None, "pairwise_interval": None, "auroc": None, "pairs": 0, "groups": 0, "ties": 0}
     wins = [1.0 if i[key] > p[key] else 0.0 for p, i in pairs]
     ties = sum(i[key] == p[key] for p, i in pairs)
     clips = {row["clip"]: row for pair in pairs for row in pair}
     labels = [int(row["label"] == "impossible") for row in clips.values()]
     accuracy = float(np.mean(wins))
+    groups = len({possible["pair"] for possible, _ in pairs})
     return {
         "pairwise_accuracy": accuracy,
-        "pairwise_interval": wilson_interval(accuracy, len({possible["pair"] for possible, _ in pairs})),
+        "pairwise_interval": wilson_interval(accuracy, groups),
         "auroc": auroc(labels, [row[key] for row in clips.values()]),
         "pairs": len(pairs),
+        "groups": groups,
         "ties": int(ties),
     }
 
