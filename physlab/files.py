@@ -61,7 +61,12 @@ def read_validated_yaml(path: str | Path, what: str, schema: type[Model], **desc
 
     `describe` goes to describe_validation, so errors name the file and the field.
     """
-    data = read_yaml_mapping(path, what)
+    return validate_mapping(path, read_yaml_mapping(path, what), schema, **describe)
+
+
+def validate_mapping(path: str | Path, data: dict, schema: type[Model], **describe: Any) -> Model:
+    """`data`, read from the file `path`, validated by a pydantic `schema` (which records the file in its `source`
+    field); errors name the file and the field (`describe` goes to describe_validation)."""
     try:
         return schema.model_validate({**data, "source": str(path)})
     except ValidationError as err:

@@ -180,3 +180,46 @@ def test_a_look_leaves_nothing_behind_in_its_client():
     finally:
         disconnect(live)
     assert fresh.impossible.frames.tobytes() == after.impossible.frames.tobytes()
+
+
+def test_a_look_on_a_base_changes_only_what_it_gives(tmp_path):
+    path = write_look(tmp_path, "base: randomized\nname: mine\ncamera: {pitch: [14, 20]}\n")
+    mine, randomized = load_look(path), load_look("randomized")
+    assert mine.name == "mine" and mine.camera.pitch != randomized.camera.pitch
+    assert mine.camera.fov == randomized.camera.fov  # the fields of a section it does not name are the base's
+    assert mine.room == randomized.room and mine.video == randomized.video
+    assert mine.digest() != randomized.digest()
+    (tmp_path / "on_mine.yaml").write_text("base: mine.yaml\nname: on_mine\nvideo: {fps: 25}\n")
+    on_mine = load_look(tmp_path / "on_mine.yaml")  # a base's path is relative to the file that names it
+    assert on_mine.camera == mine.camera and on_mine.video.fps != mine.video.fps
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("base: nope\nname: x\n", "field base: no look named 'nope'; bundled ones: classic"),
+        ("base: missing.yaml\nname: x\n", "field base: there is no look file"),
+        ("base: mine.yaml\nname: x\n", "field base: mine.yaml is this look or one it is based on (a circle)"),
+        ("base: 3\nname: x\n", "field base: a bundled look's name or a look file's path, got 3"),
+        ("base: randomized\nname: x\ncamera: {tilt: 3}\n", "field camera.tilt"),
+    ],
+)
+def test_a_bad_base_names_the_file(tmp_path, text, message):
+    path = write_look(tmp_path, text)
+    with pytest.raises(PhyslabError) as error:
+        load_look(path)
+    assert str(error.value).startswith(f"{path}: "), str(error.value)
+    assert message in str(error.value)
+
+
+def test_each_factor_look_is_the_randomized_look_but_for_its_one_section():
+    randomized = load_look("randomized").model_dump(exclude={"name", "description"})
+    factors = [name for name in look_names() if name.startswith("factor_")]
+    assert len(factors) >= 5
+    for name in factors:
+        look = load_look(name).model_dump(exclude={"name", "description"})
+        changed = {section for section in randomized if look[section] != randomized[section]}
+        if name == "factor_surfaces":  # rooms, textures, palettes, clutter and distractor go together
+            assert changed <= {"room", "objects", "clutter", "distractor"} and "room" in changed, name
+        else:
+            assert changed == {name.removeprefix("factor_").replace("light", "lighting")}, (name, changed)

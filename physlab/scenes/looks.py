@@ -29,7 +29,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from physlab.files import bundled_or_file, read_validated_yaml
+from physlab.errors import PhyslabError
+from physlab.files import bundled_or_file, read_yaml_mapping, validate_mapping
 from physlab.scenes.meshes import RANDOM_URDFS, urdf_shape
 from physlab.scenes.spec import (
     NAMED_COLORS,
@@ -321,7 +322,39 @@ def look_settings(look: Look | None) -> dict[str, Any]:
 
 
 def load_look_file(path: str | Path) -> Look:
-    return read_validated_yaml(Path(path), "a look", Look, hidden=_is_tag, unknown=_unknown_field)
+    """A look file, on top of its `base` look when it names one (see `look_mapping`)."""
+    path = Path(path)
+    return validate_mapping(path, look_mapping(path), Look, hidden=_is_tag, unknown=_unknown_field)
+
+
+def look_mapping(path: Path, inside: tuple[Path, ...] = ()) -> dict:
+    """A look file's mapping, with what its `base` (a bundled look's name, or a look file's path, relative to this
+    file's folder) gives: each section the file has replaces the fields it names in the base's section, whole
+    (a surface given is the whole surface); sections the file does not have are the base's. Bases may have bases.
+
+    Raises PhyslabError naming the file when the base cannot be found or the bases go round in a circle.
+    """
+    data = read_yaml_mapping(path, "a look")
+    if "base" not in data:
+        return data
+    base = data.pop("base")
+    if not isinstance(base, str) or not base:
+        raise PhyslabError(f"{path}: field base: a bundled look's name or a look file's path, got {base!r}")
+    if base.endswith((".yaml", ".yml")) or os.sep in base:
+        base_path = (path.parent / base).resolve()
+        if not base_path.is_file():
+            raise PhyslabError(f"{path}: field base: there is no look file {base_path}")
+    else:
+        base_path = looks_dir() / f"{base}.yaml"
+        if not base_path.exists():
+            raise PhyslabError(f"{path}: field base: no look named {base!r}; bundled ones: {', '.join(look_names())}")
+    chain = (*inside, path.resolve())
+    if base_path.resolve() in chain:
+        raise PhyslabError(f"{path}: field base: {base} is this look or one it is based on (a circle)")
+    merged = look_mapping(base_path, chain)
+    for key, value in data.items():
+        merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
 
 
 _TAGS = ("float", "int", "str", "bool", "Fixed", "Range", "ScalarChoice", "Bands", "Palette")
