@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from physlab.train.augment import augment_clips
+from physlab.train.augment import augment_clips, restyle_clips
 from physlab.train.loop import Clips, sample_batch
 
 
@@ -66,3 +66,33 @@ def test_training_configs_take_film_as_an_augmentation():
     assert TrainConfig(augment="film").augment == "film" and TrainConfig(augment=True).augment is True
     with pytest.raises(ValueError):
         TrainConfig(augment="sepia")
+
+
+def test_restyled_clips_keep_every_pixel_in_place():
+    frames = torch.zeros(2, 3, 3, 32, 32)
+    frames[..., 10:14, 20:24] = 1.0  # a bright square: another look may tint it, never move it
+    out = restyle_clips(frames, np.random.default_rng(0))
+    assert out.shape == frames.shape and out.min() >= 0.0 and out.max() <= 1.0
+    assert not torch.allclose(out, frames, atol=0.05)
+    brightness = out.mean(dim=2)  # (B, T, H, W)
+    inside, outside = brightness[..., 10:14, 20:24].mean(), brightness[..., :8, :8].mean()
+    assert inside > outside + 0.2
+    assert torch.equal(out, restyle_clips(frames, np.random.default_rng(0)))
+
+
+def test_cross_view_targets_come_from_the_other_look():
+    from physlab.model import TrainConfig, build_model, load_train_config
+
+    config = load_train_config(preset="tiny")
+    model = build_model(config.model)
+    frames = torch.rand(2, 8, 3, config.model.image_size, config.model.image_size)
+    chosen = torch.tensor([[4, 5], [5, 6]])
+    torch.manual_seed(0)
+    same, _ = model.loss(frames, chosen)
+    torch.manual_seed(0)
+    crossed, _ = model.loss(frames, chosen, target_frames=restyle_clips(frames, np.random.default_rng(1)))
+    assert not torch.isclose(same, crossed)
+    crossed.backward()  # the gradient reaches the encoder through the context alone
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
+    with pytest.raises(ValueError, match="not a JEPA"):
+        TrainConfig.model_validate({"cross_view": True, "model": {"kind": "pixel"}})

@@ -372,8 +372,9 @@ def test_checkpoint_round_trip(tmp_path):
 
 
 def _drawing_config(steps=20):
-    """Tiny, with every option of training on: augmented clips, hidden context blocks, reappearance weights."""
-    config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0)
+    """Tiny, with every option of training on: augmented clips, targets from another look, hidden context blocks,
+    reappearance weights."""
+    config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0, cross_view=True)
     return config.model_copy(
         update={"model": config.model.model_copy(update={"context_masking": 0.5, "predictor_summary": True})}
     )

@@ -183,6 +183,11 @@ class TrainConfig(BaseModel):
         description="give each clip another palette, exposure and zoom (physlab/train/augment.py); "
         "'film' adds another camera's light, white balance, blur and grain",
     )
+    cross_view: bool = Field(
+        False,
+        description="encode the targets from the same clips filmed another way (physlab/train/augment.py's "
+        "restyle_clips: palette and light, not framing), so the latents keep what both looks share",
+    )
     # "colour" trains only the colour channel's predictor of a model `init` gives, which stays as it was
     # (its EMA target too): a trained JEPA gets the channel in minutes, and scores its latents as before.
     parts: Literal["all", "colour"] = "all"
@@ -193,6 +198,8 @@ class TrainConfig(BaseModel):
             raise ValueError("parts: colour trains the colour channel; the model needs colour_levels (4, say)")
         if self.parts == "colour" and self.init is None:
             raise ValueError("parts: colour keeps the rest of the model as it is; give a trained one with init (--init)")
+        if self.cross_view and self.model.kind != "jepa":
+            raise ValueError("cross_view encodes a JEPA's targets from another look; the model is not a JEPA")
         return self
 
 

@@ -83,13 +83,15 @@ class JEPA(nn.Module):
         generator: torch.Generator | None = None,
         cell_weights: torch.Tensor | None = None,
         parts: str = "all",
+        target_frames: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips (B, T, 3, H, W): predict frames `chosen` (B, n) and the next ones.
 
         Each clip is encoded once and predicted at several frames from the windows before them,
         exactly as scoring does, so one encoder pass feeds many predictions. `generator` draws
         the hidden blocks of `context_masking`; `cell_weights` (B, T, g, g) weigh each target cell.
-        `parts="colour"`: only the colour channel's loss, without an encoder pass.
+        `parts="colour"`: only the colour channel's loss, without an encoder pass. `target_frames` (B, T, 3, H, W):
+        the same clips filmed another way (`cross_view`), to encode the targets from.
         """
         colour = self._colour_loss(frames, chosen) if self.colour is not None else None
         if parts == "colour":
@@ -97,7 +99,11 @@ class JEPA(nn.Module):
                 raise ValueError("this model has no colour channel to train")
             return colour, {"colour_loss": colour.item()}
         latents = self.encode(frames)
-        targets = self.targets(frames, latents)
+        if target_frames is None:
+            targets = self.targets(frames, latents)
+        else:
+            with torch.no_grad():
+                targets = self.targets(target_frames, None if self.target_encoder is not None else self.encode(target_frames))
         windows, valid = training_windows(self.seen(frames, latents), self.config, chosen, generator)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
         energy = self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta)

@@ -8,6 +8,11 @@ of what is expected. Stimuli made by someone else differ in exactly these ways.
 light (a gamma curve and a wider contrast range), a colour cast (white balance), a soft lens
 (blur) and sensor grain (noise, the one change drawn anew each frame). It is domain
 randomization of the kind Tobin et al. (2017) used to carry a model from simulation to cameras.
+
+`restyle_clips` films the very same frames a second way (the palette and the light, never the framing), for
+`cross_view` training: the context is seen in one look and the targets are encoded from another, so what the
+predictor can foresee, and so what the latents keep, is what both looks share (the invariance of BYOL and
+VICReg's two views, Grill et al. 2020, Bardes et al. 2022, here across time as well).
 """
 
 from __future__ import annotations
@@ -54,6 +59,20 @@ def augment_clips(
         if maps is not None:
             out_maps.append(_crop(maps[index][:, None].float(), zoom, shift)[:, 0])
     return torch.stack(out), (torch.stack(out_maps) if maps is not None else None)
+
+
+def restyle_clips(frames: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """(B, T, 3, H, W) in [0, 1] -> the same clips in another look: per clip another channel order, saturation,
+    exposure and the film changes (gamma, contrast, white balance, blur, grain), with no crop, so every pixel stays
+    where it was and a latent cell of one look lies on the same things as in the other."""
+    out = []
+    for original in frames:
+        clip = original[:, list(CHANNEL_ORDERS[rng.integers(len(CHANNEL_ORDERS))])]
+        grey = clip.mean(dim=1, keepdim=True)
+        saturated = grey + rng.uniform(0.5, 1.8) * (clip - grey)
+        exposed = (rng.uniform(0.8, 1.2) * (saturated - 0.5) + 0.5 + rng.uniform(-0.1, 0.1)).clamp(0.0, 1.0)
+        out.append(_film(exposed, rng))
+    return torch.stack(out)
 
 
 def _film(clip: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:

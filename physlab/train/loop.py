@@ -33,7 +33,7 @@ from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
 from physlab.model.checkpoint import load_weights
 from physlab.model.networks import MIN_CONTEXT, as_pictures
-from physlab.train.augment import augment_clips
+from physlab.train.augment import augment_clips, restyle_clips
 from physlab.train.metrics_log import append_metrics, truncate_metrics
 from physlab.train.reappearance import reappearing_cells
 
@@ -270,6 +270,10 @@ def train(
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
         # Only a JEPA has parts to train alone (its colour channel); the pixel baseline's loss takes no `parts`.
         only = {"parts": config.parts} if config.parts != "all" else {}
+        if config.cross_view:  # either look may be the context: the encoder meets both
+            views = np.random.default_rng([config.seed, step, rank, 2])
+            other = restyle_clips(frames, views)
+            frames, only["target_frames"] = (other, frames) if views.random() < 0.5 else (frames, other)
         loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, **only)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
