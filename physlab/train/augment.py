@@ -46,13 +46,9 @@ def augment_clips(
     """
     out, out_maps = [], []
     for index, original in enumerate(frames):
-        clip = original[:, list(CHANNEL_ORDERS[rng.integers(len(CHANNEL_ORDERS))])]
-        grey = clip.mean(dim=1, keepdim=True)
-        saturated = grey + rng.uniform(0.5, 1.8) * (clip - grey)
-        exposed = rng.uniform(0.8, 1.2) * (saturated - 0.5) + 0.5 + rng.uniform(-0.1, 0.1)
+        exposed = _palette(original, rng)
         zoom = rng.uniform(1.0, max_zoom)
         shift = rng.uniform(-1.0, 1.0, size=2) * (1.0 - 1.0 / zoom)  # where the crop sits, as a fraction of the room
-        exposed = exposed.clamp(0.0, 1.0)
         if film:
             exposed = _film(exposed, rng)
         out.append(_crop(exposed, zoom, shift))
@@ -65,14 +61,16 @@ def restyle_clips(frames: torch.Tensor, rng: np.random.Generator) -> torch.Tenso
     """(B, T, 3, H, W) in [0, 1] -> the same clips in another look: per clip another channel order, saturation,
     exposure and the film changes (gamma, contrast, white balance, blur, grain), with no crop, so every pixel stays
     where it was and a latent cell of one look lies on the same things as in the other."""
-    out = []
-    for original in frames:
-        clip = original[:, list(CHANNEL_ORDERS[rng.integers(len(CHANNEL_ORDERS))])]
-        grey = clip.mean(dim=1, keepdim=True)
-        saturated = grey + rng.uniform(0.5, 1.8) * (clip - grey)
-        exposed = (rng.uniform(0.8, 1.2) * (saturated - 0.5) + 0.5 + rng.uniform(-0.1, 0.1)).clamp(0.0, 1.0)
-        out.append(_film(exposed, rng))
-    return torch.stack(out)
+    return torch.stack([_film(_palette(clip, rng), rng) for clip in frames])
+
+
+def _palette(clip: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """(T, 3, H, W) in [0, 1]: the colour channels in another order, saturation 0.5-1.8 about each pixel's grey,
+    contrast 0.8-1.2 and brightness -0.1..0.1."""
+    clip = clip[:, list(CHANNEL_ORDERS[rng.integers(len(CHANNEL_ORDERS))])]
+    grey = clip.mean(dim=1, keepdim=True)
+    saturated = grey + rng.uniform(0.5, 1.8) * (clip - grey)
+    return (rng.uniform(0.8, 1.2) * (saturated - 0.5) + 0.5 + rng.uniform(-0.1, 0.1)).clamp(0.0, 1.0)
 
 
 def _film(clip: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
