@@ -268,13 +268,14 @@ def train(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
-        # Only a JEPA has parts to train alone (its colour channel); the pixel baseline's loss takes no `parts`.
-        only = {"parts": config.parts} if config.parts != "all" else {}
+        # Only a JEPA has parts to train alone (its colour channel) and targets from another look; the pixel
+        # baseline's loss takes neither.
+        options = {"parts": config.parts} if config.parts != "all" else {}
         if config.cross_view:  # either look may be the context: the encoder meets both
             views = np.random.default_rng([config.seed, step, rank, 2])
             other = restyle_clips(frames, views)
-            frames, only["target_frames"] = (other, frames) if views.random() < 0.5 else (frames, other)
-        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, **only)
+            frames, options["target_frames"] = (other, frames) if views.random() < 0.5 else (frames, other)
+        loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, **options)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
