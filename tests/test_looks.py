@@ -192,6 +192,12 @@ def test_a_look_on_a_base_changes_only_what_it_gives(tmp_path):
     (tmp_path / "on_mine.yaml").write_text("base: mine.yaml\nname: on_mine\nvideo: {fps: 25}\n")
     on_mine = load_look(tmp_path / "on_mine.yaml")  # a base's path is relative to the file that names it
     assert on_mine.camera == mine.camera and on_mine.video.fps != mine.video.fps
+    dotted = load_look(write_look(tmp_path, "base: randomized\nname: dotted\nroom: {floor: {texture: dots}}\n"))
+    assert dotted.room.floor.texture != randomized.room.floor.texture
+    assert dotted.room.floor.color == randomized.room.floor.color  # a surface merges field by field
+    assert dotted.room.walls == randomized.room.walls
+    hsv = load_look(write_look(tmp_path, "base: randomized\nname: hsv\nobjects: {moving: {color: {hue: [0, 0.1]}}}\n"))
+    assert hsv.objects.moving.color != randomized.objects.moving.color  # a colour is one value, replaced whole
 
 
 @pytest.mark.parametrize(

@@ -329,8 +329,8 @@ def load_look_file(path: str | Path) -> Look:
 
 def look_mapping(path: Path, inside: tuple[Path, ...] = ()) -> dict:
     """A look file's mapping, with what its `base` (a bundled look's name, or a look file's path, relative to this
-    file's folder) gives: each section the file has replaces the fields it names in the base's section, whole
-    (a surface given is the whole surface); sections the file does not have are the base's. Bases may have bases.
+    file's folder) gives: sections and surfaces merge field by field, so every field the file names replaces the
+    base's (a value whole: a range, a choice, bands, a colour) and every other is the base's. Bases may have bases.
 
     Raises PhyslabError naming the file when the base cannot be found or the bases go round in a circle.
     """
@@ -351,10 +351,21 @@ def look_mapping(path: Path, inside: tuple[Path, ...] = ()) -> dict:
     chain = (*inside, path.resolve())
     if base_path.resolve() in chain:
         raise PhyslabError(f"{path}: field base: {base} is this look or one it is based on (a circle)")
-    merged = look_mapping(base_path, chain)
-    for key, value in data.items():
-        merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
-    return merged
+    return _merged(look_mapping(base_path, chain), data)
+
+
+# A mapping with one of these keys is one value (a choice, bands, an HSV box), replaced whole; any other mapping
+# (a section, a surface) is merged field by field.
+_VALUE_KEYS = frozenset({"choice", "bands", "hue", "saturation", "value"})
+
+
+def _merged(base: dict, changes: dict) -> dict:
+    out = dict(base)
+    for key, value in changes.items():
+        inner = out.get(key)
+        nested = isinstance(value, dict) and isinstance(inner, dict)
+        out[key] = _merged(inner, value) if nested and not (_VALUE_KEYS & (value.keys() | inner.keys())) else value
+    return out
 
 
 _TAGS = ("float", "int", "str", "bool", "Fixed", "Range", "ScalarChoice", "Bands", "Palette")
