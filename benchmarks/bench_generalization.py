@@ -190,7 +190,7 @@ def plot(table: dict, path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--pairs", type=int, default=10, help="pairs per family and look")
     parser.add_argument("--seed", type=int, default=100_000)
     parser.add_argument("--size", type=int, default=128, help="frame size of looks that do not set their own")

@@ -78,7 +78,7 @@ def physlab_stimuli(families, pairs: int, seed: int, size: int, look: str | None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--clips", type=int, default=96)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)

@@ -44,7 +44,7 @@ def print_table(results: dict[str, dict], part: str, title: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--pairs", type=int, default=20, help="pairs per family")
     parser.add_argument("--seed", type=int, default=100_000)
     parser.add_argument("--size", type=int, default=128)

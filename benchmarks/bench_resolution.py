@@ -74,7 +74,7 @@ def write_set(folder: Path, diameter: int, pairs: int, crop: bool) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--model", default="jepa")
     parser.add_argument("--pairs", type=int, default=12)
     parser.add_argument("--out", default=str(HERE / "results"))

@@ -74,7 +74,7 @@ def _line(row: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--sets", required=True, help="comma-separated stimulus folders (validation, not held out)")
     parser.add_argument("--model", default="jepa")
     parser.add_argument("--min-context", default="0,0.25,0.5", help="seconds, comma-separated")

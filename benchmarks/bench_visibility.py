@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--set", default=str(HERE / "data" / "pairs_20_100000_128"), help="a stimulus set (docs/design.md)")
     parser.add_argument("--models", default="jepa,pixel,untrained")
     parser.add_argument("--out", default=str(HERE / "results"))

@@ -48,7 +48,7 @@ def _short(name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--world", default="push")
     parser.add_argument("--models", default=None, help="comma-separated model files or bundled names, or 'untrained'")
     parser.add_argument("--samples", type=int, default=16, help="random states per change")
