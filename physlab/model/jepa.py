@@ -102,8 +102,8 @@ class JEPA(nn.Module):
         if target_frames is None:
             targets = self.targets(frames, latents)
         else:
-            with torch.no_grad():
-                targets = self.targets(target_frames, None if self.target_encoder is not None else self.encode(target_frames))
+            with torch.no_grad():  # with `target: online`, the online encoder encodes them, and must not learn from it
+                targets = self.targets(target_frames)
         windows, valid = training_windows(self.seen(frames, latents), self.config, chosen, generator)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
         energy = self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta)
