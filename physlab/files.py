@@ -43,11 +43,17 @@ def read_yaml_mapping(path: str | Path, what: str, *, empty_ok: bool = False) ->
     return data
 
 
+def names_a_file(text: str) -> bool:
+    """Whether a name given for a bundled YAML file (a family, look or world) is a file's path instead: it ends in
+    .yaml/.yml or holds a folder separator."""
+    return text.endswith((".yaml", ".yml")) or os.sep in text
+
+
 def bundled_or_file(name_or_path: str | Path, folder: Path, what: str) -> Path:
-    """The YAML file a name stands for: any path ending in .yaml/.yml or holding a folder separator as it is, else
-    the bundled `folder/<name>.yaml`; an unknown name is an error listing the bundled ones (`what`: "scene family")."""
+    """The YAML file a name stands for: a path (`names_a_file`) as it is, else the bundled `folder/<name>.yaml`; an
+    unknown name is an error listing the bundled ones (`what`: "scene family")."""
     text = str(name_or_path)
-    if text.endswith((".yaml", ".yml")) or os.sep in text:
+    if names_a_file(text):
         return Path(text)
     path = folder / f"{text}.yaml"
     if not path.exists():

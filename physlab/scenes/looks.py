@@ -30,7 +30,7 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from physlab.errors import PhyslabError
-from physlab.files import bundled_or_file, read_yaml_mapping, validate_mapping
+from physlab.files import bundled_or_file, names_a_file, read_yaml_mapping, validate_mapping
 from physlab.scenes.meshes import RANDOM_URDFS, urdf_shape
 from physlab.scenes.spec import (
     NAMED_COLORS,
@@ -340,14 +340,15 @@ def look_mapping(path: Path, inside: tuple[Path, ...] = ()) -> dict:
     base = data.pop("base")
     if not isinstance(base, str) or not base:
         raise PhyslabError(f"{path}: field base: a bundled look's name or a look file's path, got {base!r}")
-    if base.endswith((".yaml", ".yml")) or os.sep in base:
+    if names_a_file(base):
         base_path = (path.parent / base).resolve()
         if not base_path.is_file():
             raise PhyslabError(f"{path}: field base: there is no look file {base_path}")
     else:
-        base_path = looks_dir() / f"{base}.yaml"
-        if not base_path.exists():
-            raise PhyslabError(f"{path}: field base: no look named {base!r}; bundled ones: {', '.join(look_names())}")
+        try:
+            base_path = bundled_or_file(base, looks_dir(), "look")
+        except PhyslabError as err:
+            raise PhyslabError(f"{path}: field base: {err}") from None
     chain = (*inside, path.resolve())
     if base_path.resolve() in chain:
         raise PhyslabError(f"{path}: field base: {base} is this look or one it is based on (a circle)")
