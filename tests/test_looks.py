@@ -1,13 +1,17 @@
 """Looks: the schema names the file and field of a mistake; a concrete look is a pure function of its seed;
 classic changes nothing; the held-out looks draw what the randomized look never does."""
 
+import json
+
 import numpy as np
 import pytest
 
+from physlab.data.stimuli import write_stimuli
 from physlab.errors import PhyslabError
 from physlab.scenes.clips import film_scene, make_clip, make_pair
 from physlab.scenes.families import load_families, load_family
 from physlab.scenes.looks import (
+    LOOK_DRAWS,
     Look,
     effective_look,
     load_look,
@@ -73,6 +77,28 @@ def test_a_concrete_look_is_a_pure_function_of_its_seed():
     assert _drawn("randomized", family, 3) == _drawn("randomized", family, 3)
     assert _drawn("randomized", family, 3) != _drawn("randomized", family, 4)
     assert _drawn("randomized", family, 3) != _drawn("randomized", family, 3, attempt=1)
+
+
+def test_families_at_the_same_seed_are_filmed_in_different_looks():
+    # A stimulus set uses the same seeds for every family: with shared draws, its 16 families would hold only as
+    # many rooms and cameras as it has pairs a family.
+    rooms = {_room(_drawn("randomized", load_family(name), 3)) for name in ("freeplay", "collision", "pillar")}
+    assert len(rooms) == 3
+
+
+def _room(drawn):
+    return drawn.room, drawn.depth, drawn.width, drawn.floor
+
+
+def test_a_folder_of_older_look_draws_is_not_resumed(tmp_path):
+    family = load_family("gravity_drop")
+    write_stimuli(tmp_path / "set", [family], 1, size=32, look="randomized", progress=False)
+    record = tmp_path / "set" / "stimuli.json"
+    settings = json.loads(record.read_text())
+    assert settings["look_draws"] == LOOK_DRAWS
+    record.write_text(json.dumps({key: value for key, value in settings.items() if key != "look_draws"}))
+    with pytest.raises(PhyslabError, match="look_draws was None"):
+        write_stimuli(tmp_path / "set", [family], 2, size=32, look="randomized", progress=False)
 
 
 def test_a_look_never_changes_the_family_draws():

@@ -58,6 +58,10 @@ DISTRACTOR_KINDS = ("roll", "bounce", "slide", "swing")
 CODECS = ("raw", "h264", "mpeg4", "gif")
 FITS = ("letterbox", "crop")
 LOOK_STREAM = 0x100C  # the look's random stream, apart from the family's [seed, attempt]
+# How a look's draws are seeded, recorded in every folder made with a look (`look_settings`), so a folder of
+# older draws is never resumed with newer ones. 2: the family's name is part of the seed, so a stimulus set's
+# families are filmed in different rooms, cameras and palettes at the same seeds (1 shared them).
+LOOK_DRAWS = 2
 
 T = TypeVar("T")
 
@@ -316,9 +320,12 @@ def effective_look(look: Look | str | Path | None) -> Look | None:
 def look_settings(look: Look | None) -> dict[str, Any]:
     """What a folder records about its look, so a resumed run with another look (or a changed file) is refused.
 
-    Without a look both are None, which folders made before looks existed also read as.
+    Without a look both are None, which folders made before looks existed also read as; with one, also how its
+    draws are seeded (`LOOK_DRAWS`), so a folder of older draws is refused too.
     """
-    return {"look": None, "look_digest": None} if look is None else {"look": look.name, "look_digest": look.digest()}
+    if look is None:
+        return {"look": None, "look_digest": None}
+    return {"look": look.name, "look_digest": look.digest(), "look_draws": LOOK_DRAWS}
 
 
 def load_look_file(path: str | Path) -> Look:
@@ -505,9 +512,14 @@ def sample_surface(spec: SurfaceSpec, rng: np.random.Generator) -> Surface:
     return Surface(color, None if kind == "plain" else kind, variant, contrast, scale)
 
 
+def family_stream(name: str) -> int:
+    """A family name as a seed word: stable across runs and machines (Python's `hash` of a string is not)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+
+
 def sample_look(look: Look, family: Family, scene: ConcreteScene, seed: int, attempt: int = 0) -> ConcreteLook:
     """Draw a concrete look for one scene; a pure function of (look, family, scene, seed, attempt)."""
-    rng = np.random.default_rng([seed, attempt, LOOK_STREAM])
+    rng = np.random.default_rng([seed, attempt, LOOK_STREAM, family_stream(family.name)])
     room = look.room
     kind = _pick(room.kind, rng)
     depth, width = sample_look_scalar(room.depth, rng), sample_look_scalar(room.width, rng)
