@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from physlab.control.agents import InverseDynamicsAgent, PlanningAgent, RandomAgent
 from physlab.control.checkpoint import action_model_file, bundled_name, load_action_model
@@ -25,6 +24,7 @@ from physlab.control.planners import PlannerSettings
 from physlab.control.spec import Push, TwoRooms, load_world
 from physlab.control.worlds import connect, disconnect, make_world
 from physlab.errors import PhyslabError
+from physlab.progress import progress_bar
 
 BASELINES = ("random", "pixel", "inverse_dynamics")
 # The pixel planner decodes every candidate's every step to pixels, about ten times the JEPA's work a plan, so it
@@ -102,7 +102,7 @@ def evaluate_planning(
         for name, make in agents.items():
             agent = make()
             runs = []
-            for index, task in enumerate(tqdm(tasks, desc=name, unit="episode", disable=not progress, dynamic_ncols=True)):
+            for index, task in enumerate(progress_bar(tasks, desc=name, unit="episode", disable=not progress)):
                 episode = run_episode(world, live, task, agent, steps)
                 runs.append(episode)
                 if video_dir is not None:

@@ -69,7 +69,7 @@ def write_action_stimuli(
     out: str | Path, world: TwoRooms | Push | str, pairs: int, *, seed: int = 0, progress: bool = True
 ) -> SetReport:
     """`pairs` pairs of each of the world's violations (seeds `seed`, `seed`+1, ...), as a stimulus set in `out`."""
-    from tqdm import tqdm
+    from physlab.progress import progress_bar
 
     spec = load_world(world) if isinstance(world, str) else world
     out = Path(out)
@@ -81,7 +81,7 @@ def write_action_stimuli(
         client = connect()
         try:
             live = make_world(spec, client)
-            for violation, pair_seed in tqdm(todo, desc="pairs", unit="pair", disable=not progress, dynamic_ncols=True):
+            for violation, pair_seed in progress_bar(todo, desc="pairs", unit="pair", disable=not progress):
                 name = f"{spec.name}_{violation}_{pair_seed:06d}"
                 if (out / "pairs" / f"{name}.json").exists():
                     report.reused += 1

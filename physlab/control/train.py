@@ -21,7 +21,6 @@ import torch.distributed as dist
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
-from tqdm import tqdm
 
 from physlab.control.checkpoint import save_action_model
 from physlab.control.data import Episodes, data_world, load_episodes
@@ -32,6 +31,7 @@ from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, read_yaml_mapping, write_json
 from physlab.model.config import merge_config
 from physlab.model.networks import as_pictures
+from physlab.progress import progress_bar
 from physlab.train.loop import learning_rate, training_device
 from physlab.train.metrics_log import append_metrics, truncate_metrics
 
@@ -197,9 +197,7 @@ def train_action_model(
         if world_size > 1
         else model
     )
-    bar = tqdm(
-        total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0, dynamic_ncols=True
-    )
+    bar = progress_bar(total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0)
     started, before = time.perf_counter(), _elapsed(state_path)
     cpu_started, cpu_before = time.process_time(), _elapsed(state_path, "cpu_seconds")
     last = time.perf_counter()

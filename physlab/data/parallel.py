@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
-from tqdm import tqdm
+from physlab.progress import progress_bar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,7 +30,7 @@ def run_batches(
     """Yield `function(batch)` for each batch as it completes (in completion order)."""
     sizes = list(sizes) if sizes is not None else [1] * len(batches)
     # Nothing to do (everything made before) draws no bar: an empty one would stand there while later steps run.
-    bar = tqdm(total=sum(sizes), desc=description, unit=unit, disable=not progress or not sum(sizes), dynamic_ncols=True)
+    bar = progress_bar(total=sum(sizes), desc=description, unit=unit, disable=not progress or not sum(sizes))
     with bar:
         if workers <= 1:
             for batch, size in zip(batches, sizes):

@@ -24,12 +24,12 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from tqdm import tqdm
 
 from physlab.errors import PhyslabError, describe_validation
 from physlab.files import atomic_path, exclusive_folder, read_validated_yaml, write_csv, write_json
 from physlab.model import load_model
 from physlab.model.checkpoint import model_file
+from physlab.progress import progress_bar
 from physlab.scenes.families import load_families
 from physlab.voe.metrics import interval_columns
 from physlab.voe.surprise import DEFAULT_POOL, POOLS, SurpriseCurve, evaluate
@@ -294,7 +294,7 @@ def _evaluation(
         saved = json.loads(cache.read_text())
         return saved["summary"], saved["clips"]
     what = f"scoring {label} ({checkpoint['model']} {checkpoint['checkpoint']})"
-    with tqdm(desc=what, unit="clip", disable=not progress, dynamic_ncols=True) as bar:
+    with progress_bar(desc=what, unit="clip", disable=not progress) as bar:
 
         def moved(stage: str, done: int, total: int) -> None:
             if stage == "scoring":

@@ -33,6 +33,7 @@ from physlab.files import atomic_path, write_json
 from physlab.model import TrainConfig, WorldModel, build_model, save_model
 from physlab.model.checkpoint import load_weights
 from physlab.model.networks import MIN_CONTEXT, as_pictures
+from physlab.progress import progress_bar
 from physlab.train.augment import augment_clips, restyle_clips
 from physlab.train.metrics_log import append_metrics, truncate_metrics
 from physlab.train.reappearance import reappearing_cells
@@ -83,7 +84,7 @@ def load_clips(
     on a grid this many cells a side.
     """
     parts, maps = [], []
-    for path in tqdm(shard_files(data), desc="loading shards", unit="shard", leave=False, disable=not progress):
+    for path in progress_bar(shard_files(data), desc="loading shards", unit="shard", leave=False, disable=not progress):
         shard = read_shard(path)
         picks = [
             frames_at_times(np.arange(count) / rate, count / rate, fps)
@@ -255,9 +256,7 @@ def train(
         if world > 1
         else model
     )
-    bar = tqdm(
-        total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0, dynamic_ncols=True
-    )
+    bar = progress_bar(total=config.steps, initial=start, desc="training", unit="step", disable=not progress or rank != 0)
     started, elapsed_before = time.perf_counter(), _elapsed(out)
     last_log = last_checkpoint = time.perf_counter()
     interval = checkpoint_seconds
