@@ -19,9 +19,11 @@ import os
 from pathlib import Path
 
 import torch
+from pydantic import ValidationError
 
 from physlab.control.evaluation import evaluate_planning, format_planning
 from physlab.control.planners import PlannerSettings
+from physlab.errors import describe_validation
 from physlab.files import write_json
 
 HERE = Path(__file__).resolve().parent
@@ -40,10 +42,11 @@ def main() -> None:
     parser.add_argument("--baselines", default="random,inverse_dynamics", help="add pixel for the pixel-space planner (slow)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)")
     args = parser.parse_args()
-    if args.samples < 2:
-        parser.error(f"--samples must be at least 2, got {args.samples}")
+    try:  # the planner's settings check themselves; their message, not a traceback
+        settings = PlannerSettings(method=args.planner, iterations=args.iterations, samples=args.samples)
+    except ValidationError as err:
+        parser.error(describe_validation(err))
     torch.set_num_threads(args.threads)
-    settings = PlannerSettings(method=args.planner, iterations=args.iterations, samples=args.samples)
     baselines = tuple(name for name in args.baselines.split(",") if name)
     print(f"planner: {settings.model_dump()}; torch threads: {args.threads}")
     for world in args.worlds.split(","):
