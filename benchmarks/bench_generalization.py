@@ -29,7 +29,7 @@ import numpy as np
 from physlab.data.stimuli import write_stimuli
 from physlab.model import load_model
 from physlab.scenes.families import load_families
-from physlab.scenes.looks import look_names
+from physlab.scenes.looks import LOOK_DRAWS, look_names
 from physlab.voe.metrics import interval_text, wilson_interval
 from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS, evaluate
 
@@ -45,7 +45,8 @@ def make_sets(pairs: int, seed: int, size: int, held_out: list[str] | None = Non
     looks += [name for name in look_names() if name.startswith("factor_")] if factors else []
     sets = {}
     for look in looks:
-        folder = HERE / "data" / f"looks_{look}_{pairs}_{seed}_{size}"
+        # The draws' version in the name: a cache of older draws is left alone, not refused.
+        folder = HERE / "data" / f"looks_{look}_{pairs}_{seed}_{size}_draws{LOOK_DRAWS}"
         report = write_stimuli(folder, families, pairs, seed=seed, size=size, workers=2, look=look)
         for error in report.errors:
             print(f"{look}: {error}")
@@ -65,14 +66,16 @@ def score(sets: dict[str, Path], models: list[str], pool: str, crop: str = DEFAU
 
 
 def pooled(summaries: list[dict], concept: str | None = None) -> dict:
-    """Accuracy over several sets' comparisons (each set's accuracy weighted by its comparisons), with its interval."""
+    """Accuracy over several sets' comparisons (each set's accuracy weighted by its comparisons), with its interval
+    over pair ids, as `evaluate` counts it (an IntPhys quadruplet's four comparisons are one group, not four)."""
     parts = [s if concept is None else s["per_concept"].get(concept) for s in summaries]
     parts = [p for p in parts if p and p["pairs"]]
     count = sum(p["pairs"] for p in parts)
     if not count:
-        return {"pairwise_accuracy": None, "pairwise_interval": None, "pairs": 0}
+        return {"pairwise_accuracy": None, "pairwise_interval": None, "pairs": 0, "groups": 0}
     share = sum(p["pairwise_accuracy"] * p["pairs"] for p in parts) / count
-    return {"pairwise_accuracy": share, "pairwise_interval": wilson_interval(share, count), "pairs": count}
+    groups = sum(p.get("groups", p["pairs"]) for p in parts)
+    return {"pairwise_accuracy": share, "pairwise_interval": wilson_interval(share, groups), "pairs": count, "groups": groups}
 
 
 def report(results: dict[str, dict[str, dict]]) -> dict:
