@@ -37,4 +37,5 @@ def progress_bar(*args: Any, **kwargs: Any) -> tqdm:
     stream = kwargs.pop("file", None) or sys.stderr
     if stream.isatty():
         return tqdm(*args, file=stream, dynamic_ncols=True, **kwargs)
-    return tqdm(*args, file=_LogLines(stream), mininterval=LOG_SECONDS, ncols=100, ascii=True, **kwargs)
+    # tqdm's monitor thread redraws every `maxinterval` regardless of `mininterval`: both are the log's pace.
+    return tqdm(*args, file=_LogLines(stream), mininterval=LOG_SECONDS, maxinterval=LOG_SECONDS, ncols=100, ascii=True, **kwargs)
