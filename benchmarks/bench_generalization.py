@@ -5,13 +5,16 @@ draws, and event layouts outside its bands), beside physlab's own classic look.
 
     python benchmarks/bench_generalization.py [--pairs 10] [--seed 100000] [--models jepa,pixel,untrained]
                                               [--untrained-seeds 3] [--pool POOL] [--crop motion] [--factors]
+                                              [--ablations]
 
 For each model: pairwise accuracy (a tie is a miss) with its 95% interval per concept on the seen look, on every
 held-out look pooled, the drop from seen to unseen, and each held-out look's overall accuracy; a concept below 0.5
 on any look is flagged as inverted. The untrained encoder is scored at several seeds (Garrido et al. 2025) and
 reported as their mean, with the range. `--factors` also scores the `looks/factor_*.yaml` looks: the seen look with
 one thing of the held-out looks at a time (their layouts, cameras, surfaces, light, meshes or video formats), and
-prints each one's accuracy and drop from the seen look, so a drop can be traced to what causes it. `make bench`
+prints each one's accuracy and drop from the seen look, so a drop can be traced to what causes it. `--ablations`
+scores the `looks/ablate_*.yaml` looks: the seen look less one kind of nuisance (moving clutter, textures and codec
+noise, odd frame shapes and rates, swapped shapes) or all four, and prints each one's gain. `make bench`
 holds out dusk, gif_corner and mpeg4_portrait (heldout_photoroom, 600x400 in a furnished room, renders about ten
 times slower than the others) and scores the factor looks. Sets are written once under
 benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png.
@@ -36,13 +39,16 @@ from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS, evalu
 HERE = Path(__file__).resolve().parent
 
 
-def make_sets(pairs: int, seed: int, size: int, held_out: list[str] | None = None, factors: bool = False) -> dict[str, Path]:
-    """The seen look, physlab's classic look and the held-out looks (default: every one), and with `factors` every
-    factor look, each a stimulus set of every family."""
+def make_sets(
+    pairs: int, seed: int, size: int, held_out: list[str] | None = None, factors: bool = False, ablations: bool = False
+) -> dict[str, Path]:
+    """The seen look, physlab's classic look and the held-out looks (default: every one), with `factors` every
+    factor look and with `ablations` every ablation look, each a stimulus set of every family."""
     families = load_families(with_violations=True)
     held_out = held_out or [name for name in look_names() if name.startswith("heldout_")]
     looks = ["randomized", "classic", *held_out]
     looks += [name for name in look_names() if name.startswith("factor_")] if factors else []
+    looks += [name for name in look_names() if name.startswith("ablate_")] if ablations else []
     sets = {}
     for look in looks:
         # The draws' version in the name: a cache of older draws is left alone, not refused.
@@ -100,32 +106,54 @@ def report(results: dict[str, dict[str, dict]]) -> dict:
             for look, share in row["per_look"].items()
             if concept != "overall" and share is not None and share < 0.5
         )
-        table[model] = {"rows": rows, "inverted": inverted, "factors": factor_drops(by_look)}
+        table[model] = {
+            "rows": rows,
+            "inverted": inverted,
+            "factors": factor_drops(by_look),
+            "ablations": ablation_gains(by_look),
+        }
         _print_model(model, rows, held_out, inverted)
-        _print_factors(table[model]["factors"])
+        _print_one_change(table[model]["factors"], "factor_", "one thing held out", "drop")
+        _print_one_change(table[model]["ablations"], "ablate_", "one nuisance less", "gain")
     return table
 
 
 def factor_drops(by_look: dict[str, dict]) -> dict[str, dict]:
     """Each factor look's accuracy, interval, drop from the seen look (same families and seeds) and inverted concepts."""
+    return {look: row | {"drop": _negated(row.pop("change"))} for look, row in _one_change(by_look, "factor_").items()}
+
+
+def ablation_gains(by_look: dict[str, dict]) -> dict[str, dict]:
+    """Each ablation look's accuracy, interval, gain over the seen look (same families and seeds) and inverted
+    concepts: what each nuisance of the seen look costs."""
+    return {look: row | {"gain": row.pop("change")} for look, row in _one_change(by_look, "ablate_").items()}
+
+
+def _one_change(by_look: dict[str, dict], prefix: str) -> dict[str, dict]:
+    """The looks named `prefix`*, each the seen look with one change: accuracy, interval, change from the seen look
+    (accuracy minus the seen look's) and inverted concepts."""
     seen = by_look["randomized"]["pairwise_accuracy"]
-    drops = {}
-    for look in (name for name in by_look if name.startswith("factor_")):
+    rows = {}
+    for look in (name for name in by_look if name.startswith(prefix)):
         row = pooled([by_look[look]])
         share = row["pairwise_accuracy"]
         inverted = sorted(c for c, v in by_look[look]["per_concept"].items() if v["pairs"] and v["pairwise_accuracy"] < 0.5)
-        drops[look] = row | {"drop": None if share is None else seen - share, "inverted": inverted}
-    return drops
+        rows[look] = row | {"change": None if share is None else share - seen, "inverted": inverted}
+    return rows
 
 
-def _print_factors(drops: dict[str, dict]) -> None:
-    if not drops:
+def _negated(value: float | None) -> float | None:
+    return None if value is None else -value
+
+
+def _print_one_change(rows: dict[str, dict], prefix: str, title: str, change: str) -> None:
+    if not rows:
         return
-    print(f"{'one thing held out':18s} {'acc':>6s} {'95%':>9s} {'drop':>6s}  inverted concepts")
-    for look, row in drops.items():
-        drop = "-" if row["drop"] is None else f"{row['drop']:+.2f}"
+    print(f"{title:18s} {'acc':>6s} {'95%':>9s} {change:>6s}  inverted concepts")
+    for look, row in rows.items():
+        shift = "-" if row[change] is None else f"{row[change]:+.2f}"
         interval = interval_text(row["pairwise_interval"])
-        print(f"{look.removeprefix('factor_'):18s} {_share(row['pairwise_accuracy']):>6s} {interval:>9s} {drop:>6s}  "
+        print(f"{look.removeprefix(prefix):18s} {_share(row['pairwise_accuracy']):>6s} {interval:>9s} {shift:>6s}  "
               f"{', '.join(row['inverted']) or '-'}")  # fmt: skip
 
 
@@ -203,9 +231,11 @@ def main() -> None:
     parser.add_argument("--crop", choices=CROPS, default=DEFAULT_CROP, help="evaluate's crop (motion: to where pairs move)")
     parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--factors", action="store_true", help="also the factor looks: one held-out thing at a time")
+    parser.add_argument("--ablations", action="store_true", help="also the ablation looks: the seen look less one nuisance")
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
-    sets = make_sets(args.pairs, args.seed, args.size, args.held_out.split(",") if args.held_out else None, args.factors)
+    held_out = args.held_out.split(",") if args.held_out else None
+    sets = make_sets(args.pairs, args.seed, args.size, held_out, args.factors, args.ablations)
     names = []
     for name in args.models.split(","):
         names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]

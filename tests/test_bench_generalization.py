@@ -26,3 +26,20 @@ def test_pooled_weighs_comparisons_and_counts_pair_ids_for_the_interval():
 
 def test_pooled_over_nothing_has_no_accuracy():
     assert bench.pooled([{"pairwise_accuracy": None, "pairs": 0, "groups": 0, "per_concept": {}}])["pairwise_accuracy"] is None
+
+
+def _summary(share):
+    return {
+        "pairwise_accuracy": share,
+        "pairs": 128,
+        "groups": 128,
+        "per_concept": {"support": {"pairwise_accuracy": 0.4, "pairs": 8}},
+    }
+
+
+def test_factors_report_a_drop_and_ablations_a_gain_from_the_seen_look():
+    by_look = {"randomized": _summary(0.625), "factor_camera": _summary(0.5), "ablate_all": _summary(0.875)}
+    assert bench.factor_drops(by_look)["factor_camera"]["drop"] == pytest.approx(0.125)
+    ablation = bench.ablation_gains(by_look)["ablate_all"]
+    assert ablation["gain"] == pytest.approx(0.25) and ablation["inverted"] == ["support"]
+    assert set(bench.factor_drops(by_look)) == {"factor_camera"} and set(bench.ablation_gains(by_look)) == {"ablate_all"}

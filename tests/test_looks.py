@@ -255,3 +255,23 @@ def test_each_factor_look_is_the_randomized_look_but_for_its_one_section():
             assert changed <= {"room", "objects", "clutter", "distractor"} and "room" in changed, name
         else:
             assert changed == {name.removeprefix("factor_").replace("light", "lighting")}, (name, changed)
+
+
+ABLATED = {
+    "ablate_calm": {"clutter", "distractor", "camera"},
+    "ablate_plain": {"room", "objects", "video"},
+    "ablate_square": {"video"},
+    "ablate_shapes": {"objects"},
+}
+
+
+def test_each_ablation_look_is_the_randomized_look_less_its_nuisances():
+    randomized = load_look("randomized").model_dump(exclude={"name", "description"})
+    for name, sections in [*ABLATED.items(), ("ablate_all", set().union(*ABLATED.values()))]:
+        look = load_look(name).model_dump(exclude={"name", "description"})
+        assert {section for section in randomized if look[section] != randomized[section]} == sections, name
+    drawn = _drawn("ablate_all", load_family("collision"), 3)
+    assert drawn.distractor is None and drawn.clutter == ()
+    assert drawn.floor.texture is None and drawn.walls.texture is None
+    assert all(surface.texture is None for surface in drawn.bodies.values())
+    assert (drawn.aspect, drawn.fps, drawn.codec) == (1.0, 12, "raw")
