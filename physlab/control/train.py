@@ -222,7 +222,7 @@ def train_action_model(
         if rank != 0:
             continue
         append_metrics(out / "metrics.csv", metrics, METRIC_COLUMNS)
-        bar.set_postfix(loss=f"{metrics['loss']:.4f}", std=f"{metrics['embedding_std']:.3f}")
+        bar.set_postfix(loss=f"{metrics['loss']:.4f}", std=f"{metrics['embedding_std']:.3f}", refresh=False)
         done = step + 1
         if done % config.checkpoint_every == 0 or done == config.steps:
             info = {

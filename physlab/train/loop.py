@@ -298,7 +298,7 @@ def train(
         postfix = {"loss": f"{metrics['loss']:.4f}"}
         if "latent_std" in metrics:  # training only the colour channel encodes nothing
             postfix["std"] = f"{metrics['latent_std']:.3f}"
-        bar.set_postfix(postfix)
+        bar.set_postfix(postfix, refresh=False)  # shown at the bar's next redraw: a log gets no line a step
         done = step + 1
         checkpoint = done % config.checkpoint_every == 0 or done == config.steps or now - last_checkpoint >= interval
         snapshot = bool(config.snapshot_every) and done % config.snapshot_every == 0
