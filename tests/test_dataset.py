@@ -98,3 +98,9 @@ def test_a_corrupt_shard_is_a_one_line_error(tmp_path):
     shard_files(tmp_path)[0].write_bytes(b"truncated")
     with pytest.raises(PhyslabError, match="not a readable physlab shard"):
         list(iter_training_clips(tmp_path))
+
+
+def test_a_stimulus_set_given_as_training_data_is_a_one_line_error(tmp_path):
+    (tmp_path / "manifest.csv").write_text("clip,pair,label\nclips/a.mp4,a,possible\n")
+    with pytest.raises(PhyslabError, match="not a training set's manifest .no shard column.*physlab stimuli"):
+        shard_files(tmp_path)

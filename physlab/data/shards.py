@@ -237,7 +237,14 @@ def shard_files(folder: str | Path) -> list[Path]:
     names: dict[str, None] = {}
     for manifest in manifests:
         with open(manifest, newline="") as handle:
-            for row in csv.DictReader(handle):
+            reader = csv.DictReader(handle)
+            if "shard" not in (reader.fieldnames or []):
+                # A stimulus set has a manifest.csv too, of clips: the likeliest mix-up.
+                raise PhyslabError(
+                    f"{manifest}: not a training set's manifest (no shard column); `physlab generate` makes training data, "
+                    "`physlab stimuli` makes test pairs"
+                )
+            for row in reader:
                 names[row["shard"]] = None
     return [folder / name for name in names]
 
