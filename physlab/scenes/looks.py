@@ -297,8 +297,19 @@ def looks_dir() -> Path:
 
 
 def look_names() -> list[str]:
-    """Names of the bundled looks, sorted."""
-    return sorted(path.stem for path in looks_dir().glob("*.yaml"))
+    """Names of the bundled looks in the order a user meets them: the default (classic), the training look, the
+    held-out looks, then the diagnostic factor and ablation looks; by name within each."""
+    return sorted((path.stem for path in looks_dir().glob("*.yaml")), key=_look_rank)
+
+
+LOOK_ORDER = ("classic", "randomized", "heldout_", "factor_", "ablate_")
+
+
+def _look_rank(name: str) -> tuple[float, str]:
+    for rank, start in enumerate(LOOK_ORDER):
+        if name == start or (start.endswith("_") and name.startswith(start)):
+            return rank, name
+    return LOOK_ORDER.index("heldout_") + 0.5, name  # any other bundled look: after the held-out ones
 
 
 def load_look(name_or_path: str | Path | Look) -> Look:
