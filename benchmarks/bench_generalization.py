@@ -16,7 +16,7 @@ prints each one's accuracy and drop from the seen look, so a drop can be traced 
 scores the `looks/ablate_*.yaml` looks: the seen look less one kind of nuisance (moving clutter, textures and codec
 noise, odd frame shapes and rates, swapped shapes) or all four, and prints each one's gain. `make bench`
 holds out dusk, gif_corner and mpeg4_portrait (heldout_photoroom, 600x400 in a furnished room, renders about ten
-times slower than the others) and scores the factor looks. Sets are written once under
+times slower than the others) and scores the factor and ablation looks. Sets are written once under
 benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png.
 """
 

@@ -35,7 +35,7 @@ class _LogLines(io.TextIOBase):
 def progress_bar(*args: Any, **kwargs: Any) -> tqdm:
     """`tqdm(*args, **kwargs)`, on stderr: redrawn in place in a terminal, a line every `LOG_SECONDS` in a log."""
     stream = kwargs.pop("file", None) or sys.stderr
-    if stream.isatty():
+    if getattr(stream, "isatty", lambda: False)():  # a replaced stderr may not say
         return tqdm(*args, file=stream, dynamic_ncols=True, **kwargs)
     # tqdm's monitor thread redraws every `maxinterval` regardless of `mininterval`: both are the log's pace.
     return tqdm(*args, file=_LogLines(stream), mininterval=LOG_SECONDS, maxinterval=LOG_SECONDS, ncols=100, ascii=True, **kwargs)

@@ -4,9 +4,9 @@ A look declares ranges and choices for the room (floor, back and side walls, the
 procedural textures), the objects' colours, textures and shape set, furniture-like clutter,
 lighting, camera perturbations and motion, image size, aspect and frame rate, background
 distractor motion, codec and palette artefacts, and the event's layout (multipliers and offsets
-on a family's speeds, occluder widths and positions). `sample_look(look, scene, seed)` draws one
-concrete look, a pure function of (look, scene, seed, attempt), from a random stream apart from
-the family's, so a scene's physics draws never depend on the look. `restyle_scene` applies what
+on a family's speeds, occluder widths and positions). `sample_look(look, family, scene, seed)` draws one
+concrete look, a pure function of (look, family, scene, seed, attempt), from a random stream apart from
+the family's physics draws, so a scene's physics never depends on the look. `restyle_scene` applies what
 a look changes in the concrete scene itself. The look `classic` changes nothing: clips made with
 it are the clips made without a look, byte for byte.
 
@@ -62,6 +62,8 @@ LOOK_STREAM = 0x100C  # the look's random stream, apart from the family's [seed,
 # older draws is never resumed with newer ones. 2: the family's name is part of the seed, so a stimulus set's
 # families are filmed in different rooms, cameras and palettes at the same seeds (1 shared them).
 LOOK_DRAWS = 2
+# How `physlab looks` lists the bundled looks: the default, the training look, the held-out ones, the diagnostic ones.
+LOOK_ORDER = ("classic", "randomized", "heldout_", "factor_", "ablate_")
 
 T = TypeVar("T")
 
@@ -300,9 +302,6 @@ def look_names() -> list[str]:
     """Names of the bundled looks in the order a user meets them: the default (classic), the training look, the
     held-out looks, then the diagnostic factor and ablation looks; by name within each."""
     return sorted((path.stem for path in looks_dir().glob("*.yaml")), key=_look_rank)
-
-
-LOOK_ORDER = ("classic", "randomized", "heldout_", "factor_", "ablate_")
 
 
 def _look_rank(name: str) -> tuple[float, str]:
