@@ -223,16 +223,20 @@ def plot(table: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--pairs", type=int, default=10, help="pairs per family and look")
-    parser.add_argument("--seed", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=100_000, help="first pair seed of every family (default 100000)")
     parser.add_argument("--size", type=int, default=128, help="frame size of looks that do not set their own")
-    parser.add_argument("--models", default="jepa,pixel,untrained")
+    parser.add_argument(
+        "--models",
+        default="jepa,pixel,untrained",
+        help="comma-separated: bundled names or model files (default jepa,pixel,untrained)",
+    )
     parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
     parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
     parser.add_argument("--crop", choices=CROPS, default=DEFAULT_CROP, help="evaluate's crop (motion: to where pairs move)")
     parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--factors", action="store_true", help="also the factor looks: one held-out thing at a time")
     parser.add_argument("--ablations", action="store_true", help="also the ablation looks: the seen look less one nuisance")
-    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--out", default=str(HERE / "results"), help="folder for generalization.json and .png")
     args = parser.parse_args()
     held_out = args.held_out.split(",") if args.held_out else None
     sets = make_sets(args.pairs, args.seed, args.size, held_out, args.factors, args.ablations)

@@ -45,7 +45,7 @@ def main() -> None:
     try:  # the planner's settings check themselves; their message, not a traceback
         settings = PlannerSettings(method=args.planner, iterations=args.iterations, samples=args.samples)
     except ValidationError as err:
-        parser.error(describe_validation(err))
+        parser.error(describe_validation(err).replace("field ", "--", 1))  # the option the user typed
     torch.set_num_threads(args.threads)
     baselines = tuple(name for name in args.baselines.split(",") if name)
     print(f"planner: {settings.model_dump()}; torch threads: {args.threads}")

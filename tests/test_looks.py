@@ -97,7 +97,7 @@ def test_a_folder_of_older_look_draws_is_not_resumed(tmp_path):
     settings = json.loads(record.read_text())
     assert settings["look_draws"] == LOOK_DRAWS
     record.write_text(json.dumps({key: value for key, value in settings.items() if key != "look_draws"}))
-    with pytest.raises(PhyslabError, match="look_draws was None"):
+    with pytest.raises(PhyslabError, match=r"look_draws was not recorded \(an older physlab\), now 2\); use a new folder"):
         write_stimuli(tmp_path / "set", [family], 2, size=32, look="randomized", progress=False)
 
 

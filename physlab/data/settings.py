@@ -20,7 +20,13 @@ def claim_settings(folder: Path, name: str, settings: dict[str, Any]) -> None:
             raise PhyslabError(f"{path}: unreadable settings record ({err})") from None
         changed = {key: (recorded.get(key), value) for key, value in settings.items() if recorded.get(key) != value}
         if changed:
-            detail = "; ".join(f"{key} was {old!r}, now {new!r}" for key, (old, new) in changed.items())
+            detail = "; ".join(_change(key, recorded, new) for key, (_, new) in changed.items())
             raise PhyslabError(f"{folder}: was made with other settings ({detail}); use a new folder")
         return
     write_json(path, settings)
+
+
+def _change(key: str, recorded: dict[str, Any], new: Any) -> str:
+    if key not in recorded:  # a setting an older physlab did not write down
+        return f"{key} was not recorded (an older physlab), now {new!r}"
+    return f"{key} was {recorded[key]!r}, now {new!r}"
