@@ -17,7 +17,8 @@ scores the `looks/ablate_*.yaml` looks: the seen look less one kind of nuisance 
 noise, odd frame shapes and rates, swapped shapes) or all four, and prints each one's gain. `make bench`
 holds out dusk, gif_corner and mpeg4_portrait (heldout_photoroom, 600x400 in a furnished room, renders about ten
 times slower than the others) and scores the factor and ablation looks. Sets are written once under
-benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png.
+benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png, and with factors or
+ablations generalization_looks.png (each of those looks' accuracy beside the seen look's).
 """
 
 from __future__ import annotations
@@ -220,6 +221,44 @@ def plot(table: dict, path: Path) -> None:
     plt.close(figure)
 
 
+def plot_one_change(table: dict, path: Path) -> bool:
+    """Per model, the accuracy of each factor look (one held-out thing added) and ablation look (one nuisance taken
+    away) with its 95% interval, beside the seen look's accuracy as a line; False (no file) when neither was scored."""
+    if not any(entry["factors"] or entry["ablations"] for entry in table.values()):
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(table)
+    looks = [*next(iter(table.values()))["factors"], *next(iter(table.values()))["ablations"]]
+    figure, axes = plt.subplots(1, len(models), figsize=(3.6 * len(models), 0.32 * len(looks) + 1.4), sharey=True, squeeze=False)
+    for axis, model in zip(axes[0], models):
+        rows = table[model]["factors"] | table[model]["ablations"]
+        for y, look in enumerate(looks):
+            row = rows[look]
+            if row["pairwise_accuracy"] is None:
+                continue
+            low, high = row["pairwise_interval"]
+            colour = "#e34a33" if look.startswith("factor_") else "#31a354"
+            axis.errorbar(row["pairwise_accuracy"], y, xerr=[[row["pairwise_accuracy"] - low], [high - row["pairwise_accuracy"]]],
+                          fmt="o", color=colour, capsize=2)  # fmt: skip
+        axis.axvline(table[model]["rows"]["overall"]["seen"]["pairwise_accuracy"] or 0.0, color="#2b8cbe", label="seen look")
+        axis.axvline(0.5, color="black", linestyle=":", linewidth=1)
+        axis.set_xlim(0, 1)
+        axis.set_title(model, fontsize=9)
+        axis.set_xlabel("pairwise accuracy")
+    axes[0][0].set_yticks(range(len(looks)), looks, fontsize=8)
+    axes[0][0].invert_yaxis()
+    axes[0][0].legend(frameon=False, fontsize=8, loc="lower left")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--pairs", type=int, default=10, help="pairs per family and look")
@@ -250,7 +289,10 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "generalization.json").write_text(json.dumps({"sets": {k: str(v) for k, v in sets.items()}, "table": table}, indent=1))
     plot(table, out / "generalization.png")
-    print(f"\n{out / 'generalization.json'}, {out / 'generalization.png'}")
+    written = [out / "generalization.json", out / "generalization.png"]
+    if plot_one_change(table, out / "generalization_looks.png"):
+        written.append(out / "generalization_looks.png")
+    print("\n" + ", ".join(str(path) for path in written))
 
 
 if __name__ == "__main__":

@@ -43,3 +43,12 @@ def test_factors_report_a_drop_and_ablations_a_gain_from_the_seen_look():
     ablation = bench.ablation_gains(by_look)["ablate_all"]
     assert ablation["gain"] == pytest.approx(0.25) and ablation["inverted"] == ["support"]
     assert set(bench.factor_drops(by_look)) == {"factor_camera"} and set(bench.ablation_gains(by_look)) == {"ablate_all"}
+
+
+def test_the_one_change_plot_is_drawn_only_when_such_looks_were_scored(tmp_path):
+    by_look = {"randomized": _summary(0.625), "factor_camera": _summary(0.5), "ablate_all": _summary(0.875)}
+    rows = {"overall": {"seen": bench.pooled([by_look["randomized"]])}}
+    table = {"jepa": {"rows": rows, "factors": bench.factor_drops(by_look), "ablations": bench.ablation_gains(by_look)}}
+    assert bench.plot_one_change(table, tmp_path / "looks.png") and (tmp_path / "looks.png").stat().st_size > 0
+    table["jepa"] |= {"factors": {}, "ablations": {}}
+    assert not bench.plot_one_change(table, tmp_path / "none.png") and not (tmp_path / "none.png").exists()
