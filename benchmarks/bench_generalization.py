@@ -270,7 +270,7 @@ def main() -> None:
         help="comma-separated: bundled names or model files (default jepa,pixel,untrained)",
     )
     parser.add_argument("--untrained-seeds", type=int, default=3, help="seeds of the untrained encoder")
-    parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL)
+    parser.add_argument("--pool", choices=POOLS, default=DEFAULT_POOL, help=f"clip score, as evaluate's (default {DEFAULT_POOL})")
     parser.add_argument("--crop", choices=CROPS, default=DEFAULT_CROP, help="evaluate's crop (motion: to where pairs move)")
     parser.add_argument("--held-out", help="comma-separated held-out looks (default: every looks/heldout_*.yaml)")
     parser.add_argument("--factors", action="store_true", help="also the factor looks: one held-out thing at a time")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -26,16 +28,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a reader that went away shows here, not in the interpreter's last flush
+        return status
     except PhyslabError as err:
         print(f"physlab: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `physlab looks | head`: the reader has what it wanted; say nothing, as cat does
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool the pipe ended
     except OSError as err:  # a folder that is a file, a full disk, no permission
         print(f"physlab: error: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("physlab: interrupted; run the same command again to finish", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit does not meet the closed pipe again (Python's
+    documentation, "Note on SIGPIPE")."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):  # a stdout with no descriptor (a test's)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _parser() -> argparse.ArgumentParser:

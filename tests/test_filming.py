@@ -3,6 +3,8 @@ that load at the model's rate, whatever each clip's frame rate; masks follow the
 
 import csv
 import json
+import subprocess
+import sys
 
 import av
 import numpy as np
@@ -134,3 +136,10 @@ def test_looks_lists_the_bundled_looks(capsys):
     assert main(["looks"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("classic") and any(line.startswith("randomized ") for line in lines)
+
+
+def test_a_reader_that_stops_early_gets_no_error_line():
+    # `physlab looks | head -1`: the pipe closes before the list is written; cat and ls say nothing then.
+    command = f'"{sys.executable}" -c "import sys; from physlab.cli import main; sys.exit(main([\'looks\']))" | true'
+    done = subprocess.run(["bash", "-c", command + '; echo "${PIPESTATUS[0]}"'], capture_output=True, text=True, timeout=120)
+    assert done.stderr == "" and done.stdout.strip() == "141", (done.stdout, done.stderr)
