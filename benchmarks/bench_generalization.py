@@ -121,30 +121,26 @@ def report(results: dict[str, dict[str, dict]]) -> dict:
 
 def factor_drops(by_look: dict[str, dict]) -> dict[str, dict]:
     """Each factor look's accuracy, interval, drop from the seen look (same families and seeds) and inverted concepts."""
-    return {look: row | {"drop": _negated(row.pop("change"))} for look, row in _one_change(by_look, "factor_").items()}
+    return _one_change(by_look, "factor_", "drop", -1)
 
 
 def ablation_gains(by_look: dict[str, dict]) -> dict[str, dict]:
     """Each ablation look's accuracy, interval, gain over the seen look (same families and seeds) and inverted
     concepts: what each nuisance of the seen look costs."""
-    return {look: row | {"gain": row.pop("change")} for look, row in _one_change(by_look, "ablate_").items()}
+    return _one_change(by_look, "ablate_", "gain", +1)
 
 
-def _one_change(by_look: dict[str, dict], prefix: str) -> dict[str, dict]:
-    """The looks named `prefix`*, each the seen look with one change: accuracy, interval, change from the seen look
-    (accuracy minus the seen look's) and inverted concepts."""
+def _one_change(by_look: dict[str, dict], prefix: str, key: str, sign: int) -> dict[str, dict]:
+    """The looks named `prefix`*, each the seen look with one change: accuracy, interval, `key` = `sign` x (accuracy
+    minus the seen look's) and inverted concepts."""
     seen = by_look["randomized"]["pairwise_accuracy"]
     rows = {}
     for look in (name for name in by_look if name.startswith(prefix)):
         row = pooled([by_look[look]])
         share = row["pairwise_accuracy"]
         inverted = sorted(c for c, v in by_look[look]["per_concept"].items() if v["pairs"] and v["pairwise_accuracy"] < 0.5)
-        rows[look] = row | {"change": None if share is None else share - seen, "inverted": inverted}
+        rows[look] = row | {key: None if share is None else sign * (share - seen), "inverted": inverted}
     return rows
-
-
-def _negated(value: float | None) -> float | None:
-    return None if value is None else -value
 
 
 def _print_one_change(rows: dict[str, dict], prefix: str, title: str, change: str) -> None:
