@@ -15,8 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from physlab.errors import PhyslabError
-from physlab.files import names_a_file, read_validated_yaml
+from physlab.files import bundled_or_file, read_validated_yaml
 
 Colour = tuple[float, float, float, float]
 
@@ -158,10 +157,7 @@ def world_names() -> list[str]:
 
 def load_world(name_or_path: str | Path) -> TwoRooms | Push:
     """A bundled world by name (`two_rooms`, `push`) or any world file by path; errors name the file and field."""
-    text = str(name_or_path)
-    path = Path(text) if names_a_file(text) else worlds_dir() / f"{text}.yaml"
-    if not path.exists():
-        raise PhyslabError(f"no world named {text!r}; bundled worlds: {', '.join(world_names())}")
+    path = bundled_or_file(name_or_path, worlds_dir(), "world")
     wrapped = read_validated_yaml(path, "a world", _Wrapper)
     return wrapped.world
 
