@@ -88,6 +88,24 @@ def test_a_folded_input_sees_every_pixel_and_starts_as_the_unfolded_model_at_hal
         ModelConfig(image_size=120, input_fold=2)
 
 
+def test_a_motion_encoder_sees_each_frame_with_its_change():
+    model = build_model(TINY.model_copy(update={"input_motion": True}), seed=5).eval()
+    assert model.encoder.net[0].weight.shape[1] == 6
+    still = torch.rand(1, 1, 3, TINY.image_size, TINY.image_size).expand(1, 3, -1, -1, -1)
+    moved = torch.cat([torch.rand_like(still[:, :1]), still[:, 1:]], dim=1)
+    with torch.no_grad():
+        latents, after_change = model.encode(still), model.encode(moved)
+        # A clip's first frame has no change; a frame like the one before it has none either.
+        torch.testing.assert_close(latents[:, 0], latents[:, 2])
+        torch.testing.assert_close(after_change[:, 2], latents[:, 2])
+        # The same picture after a different one is seen differently: its change is part of the input.
+        assert not torch.allclose(after_change[:, 1], latents[:, 1])
+    loss, _ = model.train().loss(torch.rand(2, 14, 3, TINY.image_size, TINY.image_size), torch.tensor([[2, 5], [3, 6]]))
+    assert torch.isfinite(loss)
+    with pytest.raises(ValueError, match="input_motion is for the JEPA"):
+        ModelConfig(kind="pixel", input_motion=True)
+
+
 def test_the_training_device_is_the_gpu_only_when_there_is_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert physlab.train.loop.training_device("auto") == torch.device("cpu")

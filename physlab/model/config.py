@@ -36,6 +36,10 @@ class ModelConfig(BaseModel):
     # pixel: a ball 2-3 px across in a 128 px frame is not averaged into the floor first. A model trained
     # unfolded at image_size / 2 starts a folded one exactly where it was (`load_weights`).
     input_fold: Literal[1, 2] = 1
+    # Each frame comes with its change from the frame before (6 channels in; zero change at a clip's first
+    # frame): what moves is in view before the encoder learns anything, and a static room, its textures and
+    # clutter are not in the change at all, whatever their look.
+    input_motion: bool = False
     fps: float = Field(12.0, gt=0, description="frame rate the model sees; clips are resampled to it")
     latent_dim: int = Field(64, ge=4)
     channels: tuple[int, int, int] = (32, 64, 96)
@@ -108,6 +112,8 @@ class ModelConfig(BaseModel):
             raise ValueError("appearance_scale is for the JEPA; the pixel model predicts every colour already")
         if self.colour_levels and self.kind != "jepa":
             raise ValueError("colour_levels is for the JEPA; the pixel model predicts every colour already")
+        if self.input_motion and self.kind != "jepa":
+            raise ValueError("input_motion is for the JEPA; the pixel model predicts the frames themselves")
         if self.input_fold > 1 and self.kind != "jepa":
             raise ValueError("input_fold is for the JEPA; the pixel model decodes frames at the encoder's own size")
         if self.image_size % self.cell_pixels:

@@ -30,9 +30,10 @@ class FrameEncoder(nn.Module):
         super().__init__()
         c1, c2, c3 = config.channels
         self.fold = config.input_fold
+        self.motion = config.input_motion
         # Splatted into one Sequential, so the weights keep their names (net.0, net.1, ...) in saved models.
         self.net = nn.Sequential(
-            *_conv_block(3 * self.fold**2, c1, stride=2),
+            *_conv_block(3 * (1 + self.motion) * self.fold**2, c1, stride=2),
             *_conv_block(c1, c2, stride=2),
             *_conv_block(c2, c2),
             *_conv_block(c2, c3, stride=config.latent_stride // 4),
@@ -41,7 +42,8 @@ class FrameEncoder(nn.Module):
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        centred = images * 2.0 - 1.0
+        """(N, 3, H, W) in [0, 1], or with `input_motion` (N, 6, H, W): the frame and its change in [-1, 1]."""
+        centred = images * 2.0 - 1.0 if not self.motion else torch.cat([images[:, :3] * 2.0 - 1.0, images[:, 3:] * 2.0], 1)
         return self.net(F.pixel_unshuffle(centred, self.fold) if self.fold > 1 else centred)
 
 
@@ -135,8 +137,12 @@ def as_pictures(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 
 def encode_clips(encoder: nn.Module, frames: torch.Tensor) -> torch.Tensor:
-    """Every frame of every clip through a frame encoder: (B, T, 3, H, W) -> (B, T, D, g, g)."""
+    """Every frame of every clip through a frame encoder: (B, T, 3, H, W) -> (B, T, D, g, g); an encoder with
+    `motion` gets each frame with its change from the one before."""
     batch, steps = frames.shape[:2]
+    if getattr(encoder, "motion", False):
+        before = torch.cat([frames[:, :1], frames[:, :-1]], dim=1)
+        frames = torch.cat([frames, frames - before], dim=2)
     latents = encoder(frames.flatten(0, 1))
     return latents.reshape(batch, steps, *latents.shape[1:])
 
