@@ -106,6 +106,18 @@ def test_a_motion_encoder_sees_each_frame_with_its_change():
         ModelConfig(kind="pixel", input_motion=True)
 
 
+def test_a_standardising_encoder_sees_a_dim_or_tinted_clip_as_in_daylight():
+    model = build_model(TINY.model_copy(update={"input_standardise": True}), seed=6).eval()
+    clip = torch.rand(1, 4, 3, TINY.image_size, TINY.image_size)
+    tint = torch.tensor([0.3, 0.5, 0.4])[None, None, :, None, None]
+    with torch.no_grad():
+        torch.testing.assert_close(model.encode(clip * tint + 0.05), model.encode(clip), atol=2e-3, rtol=2e-3)
+        plain = build_model(TINY, seed=6).eval()
+        assert not torch.allclose(plain.encode(clip * tint + 0.05), plain.encode(clip), atol=2e-3, rtol=2e-3)
+    with pytest.raises(ValueError, match="input_standardise is for the JEPA"):
+        ModelConfig(kind="pixel", input_standardise=True)
+
+
 def test_the_training_device_is_the_gpu_only_when_there_is_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert physlab.train.loop.training_device("auto") == torch.device("cpu")

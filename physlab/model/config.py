@@ -40,6 +40,10 @@ class ModelConfig(BaseModel):
     # frame): what moves is in view before the encoder learns anything, and a static room, its textures and
     # clutter are not in the change at all, whatever their look.
     input_motion: bool = False
+    # Each clip's frames shifted and scaled, per colour channel, by the mean and spread of its first frame's
+    # pixels (causal: the first frame is seen before any other): a dim room, a coloured light or another white
+    # balance come in as they would in daylight.
+    input_standardise: bool = False
     fps: float = Field(12.0, gt=0, description="frame rate the model sees; clips are resampled to it")
     latent_dim: int = Field(64, ge=4)
     channels: tuple[int, int, int] = (32, 64, 96)
@@ -112,6 +116,8 @@ class ModelConfig(BaseModel):
             raise ValueError("appearance_scale is for the JEPA; the pixel model predicts every colour already")
         if self.colour_levels and self.kind != "jepa":
             raise ValueError("colour_levels is for the JEPA; the pixel model predicts every colour already")
+        if self.input_standardise and self.kind != "jepa":
+            raise ValueError("input_standardise is for the JEPA; the pixel model predicts the frames themselves")
         if self.input_motion and self.kind != "jepa":
             raise ValueError("input_motion is for the JEPA; the pixel model predicts the frames themselves")
         if self.input_fold > 1 and self.kind != "jepa":

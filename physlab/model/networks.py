@@ -31,6 +31,7 @@ class FrameEncoder(nn.Module):
         c1, c2, c3 = config.channels
         self.fold = config.input_fold
         self.motion = config.input_motion
+        self.standardise = config.input_standardise
         # Splatted into one Sequential, so the weights keep their names (net.0, net.1, ...) in saved models.
         self.net = nn.Sequential(
             *_conv_block(3 * (1 + self.motion) * self.fold**2, c1, stride=2),
@@ -138,8 +139,13 @@ def as_pictures(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 def encode_clips(encoder: nn.Module, frames: torch.Tensor) -> torch.Tensor:
     """Every frame of every clip through a frame encoder: (B, T, 3, H, W) -> (B, T, D, g, g); an encoder with
-    `motion` gets each frame with its change from the one before."""
+    `motion` gets each frame with its change from the one before, one that can `standardise` frames standardised
+    by their clip's first frame."""
     batch, steps = frames.shape[:2]
+    if getattr(encoder, "standardise", False):
+        first = frames[:, :1]
+        mean, spread = first.mean(dim=(-2, -1), keepdim=True), first.std(dim=(-2, -1), keepdim=True)
+        frames = 0.5 + (frames - mean) / (4.0 * spread + 1e-3)  # z / 4 around mid-grey: a picture's range for z in +-2
     if getattr(encoder, "motion", False):
         before = torch.cat([frames[:, :1], frames[:, :-1]], dim=1)
         frames = torch.cat([frames, frames - before], dim=2)
