@@ -14,7 +14,9 @@ reported as their mean, with the range. `--factors` also scores the `looks/facto
 one thing of the held-out looks at a time (their layouts, cameras, surfaces, light, meshes or video formats), and
 prints each one's accuracy and drop from the seen look, so a drop can be traced to what causes it. `--ablations`
 scores the `looks/ablate_*.yaml` looks: the seen look less one kind of nuisance (moving clutter, textures and codec
-noise, odd frame shapes and rates, swapped shapes) or all four, and prints each one's gain. `make bench`
+noise, odd frame shapes and rates, swapped shapes) or all four, and prints each one's gain. Every model after the
+first is also compared with the first pair by pair on the same pairs (a difference with its bootstrap interval and
+a sign test: far tighter than two separate intervals, since both meet the same hard pairs). `make bench`
 holds out dusk, gif_corner and mpeg4_portrait (heldout_photoroom, 600x400 in a furnished room, renders about ten
 times slower than the others) and scores the factor and ablation looks. Sets are written once under
 benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png, and with factors or
@@ -34,7 +36,7 @@ from physlab.data.stimuli import write_stimuli
 from physlab.model import load_model
 from physlab.scenes.families import load_families
 from physlab.scenes.looks import LOOK_DRAWS, look_names
-from physlab.voe.metrics import interval_text, wilson_interval
+from physlab.voe.metrics import interval_text, pair_wins, paired_difference, wilson_interval
 from physlab.voe.surprise import CROPS, DEFAULT_CROP, DEFAULT_POOL, POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
@@ -61,15 +63,50 @@ def make_sets(
     return sets
 
 
-def score(sets: dict[str, Path], models: list[str], pool: str, crop: str = DEFAULT_CROP) -> dict[str, dict[str, dict]]:
-    """Each model's evaluation summary on each set: results[model][look]."""
+def score(
+    sets: dict[str, Path], models: list[str], pool: str, crop: str = DEFAULT_CROP
+) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, dict[str, float]]]]:
+    """Each model's evaluation summary on each set, results[model][look], and its pair ids' wins, wins[model][look]
+    (`pair_wins`), for paired comparisons."""
     results: dict[str, dict[str, dict]] = {}
+    wins: dict[str, dict[str, dict[str, float]]] = {}
     for name in models:
         model = load_model(name)
         started = time.perf_counter()
-        results[name] = {look: evaluate(folder, model, pool=pool, crop=crop).summary for look, folder in sets.items()}
+        evaluations = {look: evaluate(folder, model, pool=pool, crop=crop) for look, folder in sets.items()}
+        results[name] = {look: evaluation.summary for look, evaluation in evaluations.items()}
+        wins[name] = {look: pair_wins(evaluation.clips) for look, evaluation in evaluations.items()}
         print(f"{name}: scored {len(sets)} sets in {time.perf_counter() - started:.0f} s")
-    return results
+    return results, wins
+
+
+def paired(wins: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, dict]]:
+    """Each model against the first, pair by pair on the same pairs (`paired_difference`): on the seen look, the
+    held-out looks pooled, physlab's own look and every set with all the seen look's nuisances taken away."""
+    first, *others = wins
+    groups = {"seen": ["randomized"], "unseen": [look for look in wins[first] if look.startswith("heldout_")]}
+    groups |= {"own": ["classic"], "ablate_all": ["ablate_all"]}
+
+    def pooled_wins(name: str, looks: list[str]) -> dict[str, float]:
+        return {f"{look}/{pair}": won for look in looks if look in wins[name] for pair, won in wins[name][look].items()}
+
+    table = {}
+    for name in others:
+        table[name] = {
+            group: paired_difference(pooled_wins(first, looks), pooled_wins(name, looks))
+            for group, looks in groups.items()
+            if any(look in wins[name] for look in looks)
+        }
+    if table:
+        print(f"\npaired with {first}: difference in accuracy (95% bootstrap interval; pairs better/worse; sign test p)")
+        for name, rows in table.items():
+            print(f"{name}: " + ", ".join(_paired_cell(group, row) for group, row in rows.items()))
+    return table
+
+
+def _paired_cell(group: str, row: dict) -> str:
+    low, high = row["interval"]
+    return f"{group} {row['difference']:+.3f} ({low:+.3f} to {high:+.3f}; {row['better']}/{row['worse']}; p {row['p_value']:.2g})"
 
 
 def pooled(summaries: list[dict], concept: str | None = None) -> dict:
@@ -278,12 +315,15 @@ def main() -> None:
     names = []
     for name in args.models.split(","):
         names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
-    results = score(sets, names, args.pool, args.crop)
+    results, wins = score(sets, names, args.pool, args.crop)
     untrained_mean(results, [n for n in names if n.startswith("untrained")])
     table = report(results)
+    pairs = paired(wins)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "generalization.json").write_text(json.dumps({"sets": {k: str(v) for k, v in sets.items()}, "table": table}, indent=1))
+    (out / "generalization.json").write_text(
+        json.dumps({"sets": {k: str(v) for k, v in sets.items()}, "table": table, "paired": pairs}, indent=1)
+    )
     plot(table, out / "generalization.png")
     written = [out / "generalization.json", out / "generalization.png"]
     if plot_one_change(table, out / "generalization_looks.png"):

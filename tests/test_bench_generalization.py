@@ -52,3 +52,26 @@ def test_the_one_change_plot_is_drawn_only_when_such_looks_were_scored(tmp_path)
     assert bench.plot_one_change(table, tmp_path / "looks.png") and (tmp_path / "looks.png").stat().st_size > 0
     table["jepa"] |= {"factors": {}, "ablations": {}}
     assert not bench.plot_one_change(table, tmp_path / "none.png") and not (tmp_path / "none.png").exists()
+
+
+def test_each_model_is_compared_with_the_first_pair_by_pair_on_each_group_of_looks():
+    first = {
+        "randomized": {"a": 1.0, "b": 0.0},
+        "heldout_x": {"a": 0.0, "b": 0.0},
+        "heldout_y": {"a": 1.0},
+        "classic": {"a": 1.0},
+    }
+    second = {
+        "randomized": {"a": 1.0, "b": 1.0},
+        "heldout_x": {"a": 1.0, "b": 1.0},
+        "heldout_y": {"a": 0.0},
+        "classic": {"a": 1.0},
+    }
+    table = bench.paired({"jepa": first, "other": second})
+    assert list(table) == ["other"] and set(table["other"]) == {"seen", "unseen", "own"}
+    assert table["other"]["seen"]["difference"] == pytest.approx(0.5)
+    # The held-out looks pooled: pair 'a' of one look is not pair 'a' of another.
+    unseen = table["other"]["unseen"]
+    assert (unseen["groups"], unseen["better"], unseen["worse"]) == (3, 2, 1)
+    assert unseen["difference"] == pytest.approx(1 / 3)
+    assert table["other"]["own"]["difference"] == 0.0

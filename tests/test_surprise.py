@@ -14,7 +14,7 @@ from physlab.data.stimuli import write_stimuli
 from physlab.errors import PhyslabError
 from physlab.model import build_model, load_model, save_model
 from physlab.scenes.families import load_families
-from physlab.voe.metrics import comparisons, summarise, wilson_interval
+from physlab.voe.metrics import comparisons, pair_wins, paired_difference, summarise, wilson_interval
 from physlab.voe.surprise import SurpriseCurve, evaluate, score_videos, surprise
 
 
@@ -124,6 +124,31 @@ def test_every_possible_x_impossible_comparison_of_a_quadruplet_counts():
     lonely = [_row("B", "possible", 1.0)]
     _, errors = comparisons(lonely, lonely, Path("set"))
     assert errors == ["set/manifest.csv: pair 'B' needs a possible and an impossible clip, has possible: B_possible_1.0"]
+
+
+def test_pair_wins_count_a_tie_as_a_miss_and_a_quadruplet_as_one_pair():
+    rows = [_row("A", "possible", 1.0), _row("A", "possible", 3.0), _row("A", "impossible", 2.0), _row("A", "impossible", 4.0)]
+    rows += [_row("B", "possible", 1.0), _row("B", "impossible", 1.0), _row("C", "possible", 1.0)]
+    assert pair_wins(rows) == {"A": 0.75, "B": 0.0}
+
+
+def test_a_paired_difference_sees_what_two_separate_intervals_cannot():
+    rng = np.random.default_rng(0)
+    first = {f"p{i}": float(rng.random() < 0.6) for i in range(200)}
+    # The second model wins every pair the first wins, and 16 more: separate Wilson intervals overlap.
+    losses = [pair for pair, won in first.items() if not won]
+    second = first | dict.fromkeys(losses[:16], 1.0)
+    share_a, share_b = np.mean(list(first.values())), np.mean(list(second.values()))
+    assert wilson_interval(share_b, 200)[0] < wilson_interval(share_a, 200)[1]
+    result = paired_difference(first, second)
+    assert result["difference"] == pytest.approx(16 / 200) and (result["better"], result["worse"]) == (16, 0)
+    assert 0 < result["interval"][0] <= 0.08 <= result["interval"][1]
+    assert result["p_value"] == pytest.approx(2 * 0.5**16)
+    assert paired_difference(first, first) == {
+        "difference": 0.0, "interval": [0.0, 0.0], "groups": 200, "better": 0, "worse": 0, "p_value": 1.0
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="no pair id"):
+        paired_difference({"a": 1.0}, {"b": 1.0})
 
 
 def test_the_accuracy_interval_is_wilsons():
