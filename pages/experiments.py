@@ -65,6 +65,18 @@ with browse_column:
             st.warning(error)
         st.subheader("Overall")
         st.dataframe(table[table["concept"] == "overall"], hide_index=True, width="stretch")
+        if summary.get("paired"):
+            first = summary["paired"][0]["against"]
+            st.subheader(f"Paired with {first}, on the same pairs")
+            st.caption(
+                "Difference in pairwise accuracy with its 95% bootstrap interval over pairs, the pairs each model wins "
+                "where the other does not, and the exact sign test's p: tighter than comparing two separate intervals."
+            )
+            paired = pd.DataFrame(summary["paired"])
+            paired["interval"] = paired["interval"].map(lambda pair: f"{pair[0]:+.3f} to {pair[1]:+.3f}")
+            st.dataframe(
+                paired[["model", "set", "difference", "interval", "better", "worse", "p_value"]], hide_index=True, width="stretch"
+            )
         st.subheader("By concept")
         st.dataframe(table[table["concept"] != "overall"], hide_index=True, width="stretch")
         for key, ages in summary.get("acquisition", {}).items():

@@ -169,7 +169,8 @@ def test_experiments_page_runs_an_experiment_and_shows_its_results(tmp_path, mon
     experiments.mkdir()
     (experiments / "quick.yaml").write_text(
         "name: quick\ndescription: One family, one pair.\n"
-        "stimuli: [{families: [solidity], pairs: 1, seed: 5, size: 32}]\nmodels: [untrained]\n"
+        "stimuli: [{families: [solidity], pairs: 1, seed: 5, size: 32}]\n"
+        "models: [untrained, pixel]\n"
     )
     monkeypatch.setenv("PHYSLAB_EXPERIMENTS", str(experiments))
     monkeypatch.setenv("PHYSLAB_RESULTS", str(results))
@@ -181,7 +182,9 @@ def test_experiments_page_runs_an_experiment_and_shows_its_results(tmp_path, mon
     assert "Done" in app.success[0].value
     assert (results / "quick" / "report.md").exists()
     app = page("experiments").run()
-    assert app.dataframe[0].value["model"].tolist() == ["untrained"]
+    assert app.dataframe[0].value["model"].tolist() == ["untrained", "pixel"]
+    assert any("Paired with untrained" in header.value for header in app.subheader)
+    assert app.dataframe[1].value["model"].tolist() == ["pixel"]
     assert len(app.get("image")) >= 1
 
 

@@ -104,6 +104,13 @@ def test_an_experiment_runs_end_to_end_and_a_rerun_reuses_its_work(tmp_path, mon
     for image in [line.split("(")[1].rstrip(")") for line in report.splitlines() if line.startswith("![")]:
         assert (out / image).exists() and (out / image).with_suffix(".svg").exists()
     assert "development_learner" in report and "timing" in report and "Age of acquisition" in report
+    # The learner's last checkpoint against the first model, pair by pair on the same 4 pairs.
+    [paired] = summary["paired"]
+    assert (paired["model"], paired["against"], paired["set"], paired["groups"]) == ("learner", "untrained", "probe", 4)
+    assert paired["better"] + paired["worse"] <= 4 and 0 <= paired["p_value"] <= 1
+    final = {r["model"]: r["summary"]["pairwise_accuracy"] for r in summary["results"] if r["checkpoint"] in ("final", "step 6")}
+    assert paired["difference"] == pytest.approx(final["learner"] - final["untrained"])
+    assert "## Paired with untrained, on the same pairs" in report
 
     def no_scoring(*args, **kwargs):
         raise AssertionError("a rerun must reuse the evaluations it already has")

@@ -31,7 +31,7 @@ from physlab.model import load_model
 from physlab.model.checkpoint import model_file
 from physlab.progress import progress_bar
 from physlab.scenes.families import load_families
-from physlab.voe.metrics import interval_columns
+from physlab.voe.metrics import interval_columns, pair_wins, paired_difference
 from physlab.voe.surprise import DEFAULT_POOL, POOLS, SurpriseCurve, evaluate
 
 MEASURES = ("pairwise_accuracy", "auroc", "peak_delay")
@@ -336,10 +336,12 @@ def _curve_values(curve: SurpriseCurve) -> dict:
 def _write_results(experiment: Experiment, out: Path, results: list[dict], clip_rows: list[dict], errors: list[str]) -> dict:
     table = _concept_table(results, experiment)
     acquisition = _acquisition(results, experiment.threshold)
+    paired = _paired(results, clip_rows)
     summary = {
         "experiment": experiment.name,
         "file": experiment.source,
         "results": results,
+        "paired": paired,
         "acquisition": acquisition,
         "errors": sorted(set(errors)),
     }
@@ -349,7 +351,7 @@ def _write_results(experiment: Experiment, out: Path, results: list[dict], clip_
     figures = []
     for kind in experiment.plots:
         figures.extend(_draw(kind, out / "plots", results, clip_rows, experiment))
-    _write_report(experiment, out, table, acquisition, figures, sorted(set(errors)))
+    _write_report(experiment, out, table, paired, acquisition, figures, sorted(set(errors)))
     write_json(out / "summary.json", summary)  # last: a folder with a summary is a finished run
     return summary
 
@@ -451,6 +453,26 @@ def _concept_table(results: list[dict], experiment: Experiment) -> list[dict]:
     return rows
 
 
+def _paired(results: list[dict], clip_rows: list[dict]) -> list[dict]:
+    """On each set, every model's last checkpoint against the first model's, pair by pair on the same pairs
+    (`paired_difference`): two models' separate intervals overlap long after one is better on the same pairs."""
+    finals = _final_results(results)
+    wins: dict[tuple[str, str], dict[str, float]] = {}
+    for r in finals:
+        rows = [
+            row for row in clip_rows if (row["model"], row["checkpoint"], row["set"]) == (r["model"], r["checkpoint"], r["set"])
+        ]
+        wins[r["model"], r["set"]] = pair_wins(rows)
+    first = finals[0]["model"] if finals else None
+    paired = []
+    for r in finals:
+        if r["model"] == first or not wins[r["model"], r["set"]] or (first, r["set"]) not in wins:
+            continue
+        difference = paired_difference(wins[first, r["set"]], wins[r["model"], r["set"]])
+        paired.append({"model": r["model"], "against": first, "set": r["set"], **difference})
+    return paired
+
+
 def _median_delay(summary: dict, concept: str) -> float | None:
     if concept == "overall":
         return summary["peak_delay_s"]["median"]
@@ -472,11 +494,36 @@ def _acquisition(results: list[dict], threshold: float) -> dict:
 
 
 def _write_report(
-    experiment: Experiment, out: Path, table: list[dict], acquisition: dict, figures: list, errors: list[str]
+    experiment: Experiment,
+    out: Path,
+    table: list[dict],
+    paired: list[dict],
+    acquisition: dict,
+    figures: list,
+    errors: list[str],
 ) -> None:
     lines = [f"# {experiment.name}", "", experiment.description.strip(), ""]
     finals = [row for row in table if row["concept"] == "overall"]
     lines += ["## Overall", "", *_markdown(finals), ""]
+    if paired:
+        lines += [f"## Paired with {paired[0]['against']}, on the same pairs", ""]
+        lines += [
+            "The difference in pairwise accuracy, its 95% bootstrap interval over pair ids, the pairs each model wins "
+            "where the other does not, and the exact sign test's p (McNemar's).",
+            "",
+        ]
+        rows = [
+            {
+                "model": p["model"],
+                "set": p["set"],
+                "difference": p["difference"],
+                "95% interval": f"{p['interval'][0]:+.3f} to {p['interval'][1]:+.3f}",
+                "better / worse pairs": f"{p['better']} / {p['worse']}",
+                "p": f"{p['p_value']:.2g}",
+            }
+            for p in paired
+        ]
+        lines += [*_markdown(rows), ""]
     lines += ["## By concept", "", *_markdown([row for row in table if row["concept"] != "overall"]), ""]
     if acquisition:
         lines += [f"## Age of acquisition (first checkpoint at accuracy >= {experiment.threshold})", ""]
