@@ -16,7 +16,8 @@ prints each one's accuracy and drop from the seen look, so a drop can be traced 
 scores the `looks/ablate_*.yaml` looks: the seen look less one kind of nuisance (moving clutter, textures and codec
 noise, odd frame shapes and rates, swapped shapes) or all four, and prints each one's gain. Every model after the
 first is also compared with the first pair by pair on the same pairs (a difference with its bootstrap interval and
-a sign test: far tighter than two separate intervals, since both meet the same hard pairs). `make bench`
+a sign test: far tighter than two separate intervals, since both meet the same hard pairs); the JSON keeps every
+pair's result per model and look (`pair_wins`), so models can be paired with another reference later. `make bench`
 holds out dusk, gif_corner and mpeg4_portrait (heldout_photoroom, 600x400 in a furnished room, renders about ten
 times slower than the others) and scores the factor and ablation looks. Sets are written once under
 benchmarks/data/ and reused; results go to benchmarks/results/generalization.json and .png, and with factors or
@@ -322,7 +323,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "generalization.json").write_text(
-        json.dumps({"sets": {k: str(v) for k, v in sets.items()}, "table": table, "paired": pairs}, indent=1)
+        json.dumps({"sets": {k: str(v) for k, v in sets.items()}, "table": table, "paired": pairs, "pair_wins": wins}, indent=1)
     )
     plot(table, out / "generalization.png")
     written = [out / "generalization.json", out / "generalization.png"]
