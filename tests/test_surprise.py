@@ -147,6 +147,9 @@ def test_a_paired_difference_sees_what_two_separate_intervals_cannot():
     assert paired_difference(first, first) == {
         "difference": 0.0, "interval": [0.0, 0.0], "groups": 200, "better": 0, "worse": 0, "p_value": 1.0
     }  # fmt: skip
+    alike = paired_difference({"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0})  # nothing to resample
+    assert alike["interval"] == [-1.0, -1.0] and alike["p_value"] == 0.5
+    assert paired_difference({"a": 1.0}, {"a": 0.0})["interval"] == [-1.0, -1.0]
     with pytest.raises(ValueError, match="no pair id"):
         paired_difference({"a": 1.0}, {"b": 1.0})
 

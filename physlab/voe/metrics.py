@@ -112,7 +112,8 @@ def paired_difference(first: dict[str, float], second: dict[str, float], seed: i
     Returns the difference (second - first) with a 95% bootstrap interval over pair ids (scipy's BCa, paired
     resampling), the pair ids each model wins where the other does not, and the exact two-sided sign test's p
     (McNemar's test for matched pairs) on those. Paired, it is far tighter than two separate intervals: both
-    models meet the same hard and easy pairs.
+    models meet the same hard and easy pairs. Where every pair differs alike (all the same, or a single pair), the
+    interval is the difference itself and only the sign test's p tells how little that says.
     Raises ValueError when the two share no pair id.
     """
     from scipy.stats import binomtest, bootstrap
@@ -122,12 +123,13 @@ def paired_difference(first: dict[str, float], second: dict[str, float], seed: i
         raise ValueError("the two models share no pair id")
     a, b = np.array([first[p] for p in common]), np.array([second[p] for p in common])
     better, worse = int(np.sum(b > a)), int(np.sum(b < a))
-    interval = [0.0, 0.0]
-    if better or worse:  # every pair the same: no spread to resample
+    difference = float(np.mean(b - a))
+    interval = [difference, difference]
+    if np.ptp(b - a) > 0:  # pairs that differ alike leave nothing to resample; the sign test's p says how little
         result = bootstrap((a, b), lambda x, y: np.mean(y - x), paired=True, n_resamples=2000, random_state=seed)
         interval = [float(result.confidence_interval.low), float(result.confidence_interval.high)]
     return {
-        "difference": float(np.mean(b - a)),
+        "difference": difference,
         "interval": interval,
         "groups": len(common),
         "better": better,
