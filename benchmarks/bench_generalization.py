@@ -93,11 +93,11 @@ def paired(wins: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, 
 
     table = {}
     for name in others:
-        table[name] = {
-            group: paired_difference(pooled_wins(first, looks), pooled_wins(name, looks))
-            for group, looks in groups.items()
-            if any(look in wins[name] for look in looks)
-        }
+        table[name] = {}
+        for group, looks in groups.items():
+            reference, other = pooled_wins(first, looks), pooled_wins(name, looks)
+            if set(reference) & set(other):  # a look not scored, or a model that scored nothing there: no row
+                table[name][group] = paired_difference(reference, other)
     if table:
         print(f"\npaired with {first}: difference in accuracy (95% bootstrap interval; pairs better/worse; sign test p)")
         for name, rows in table.items():

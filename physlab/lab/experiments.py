@@ -466,7 +466,7 @@ def _paired(results: list[dict], clip_rows: list[dict]) -> list[dict]:
     first = finals[0]["model"] if finals else None
     paired = []
     for r in finals:
-        if r["model"] == first or not wins[r["model"], r["set"]] or (first, r["set"]) not in wins:
+        if r["model"] == first or not wins[r["model"], r["set"]] or not wins.get((first, r["set"])):  # nothing to pair
             continue
         difference = paired_difference(wins[first, r["set"]], wins[r["model"], r["set"]])
         paired.append({"model": r["model"], "against": first, "set": r["set"], **difference})

@@ -94,16 +94,13 @@ def _metrics(pairs: list[tuple[dict, dict]], key: str = "surprise") -> dict:
 
 def pair_wins(clip_rows: list[dict], key: str = "surprise") -> dict[str, float]:
     """Each pair id's share of its possible x impossible comparisons won (the impossible clip more surprising; a
-    tie is a miss), from `evaluate`'s clip rows: what a paired comparison of two models on one set needs."""
-    by_pair: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for row in clip_rows:
-        by_pair[row["pair"]][row["label"]].append(row[key])
-    wins = {}
-    for pair, labels in by_pair.items():
-        found = list(itertools.product(labels["possible"], labels["impossible"]))
-        if found:
-            wins[pair] = float(np.mean([impossible > possible for possible, impossible in found]))
-    return wins
+    tie is a miss), from `evaluate`'s clip rows, compared as `comparisons` pairs them: what a paired comparison of
+    two models on one set needs. A pair id without clips of both labels has no comparison and no entry."""
+    found, _ = comparisons(clip_rows, clip_rows, Path("."))  # its errors were reported when the set was scored
+    outcomes: dict[str, list[bool]] = defaultdict(list)
+    for possible, impossible in found:
+        outcomes[possible["pair"]].append(impossible[key] > possible[key])
+    return {pair: float(np.mean(won)) for pair, won in outcomes.items()}
 
 
 def paired_difference(first: dict[str, float], second: dict[str, float], seed: int = 0) -> dict:
