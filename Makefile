@@ -11,7 +11,8 @@ SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 .PHONY: install reinstall browser test test-fast lint demo dashboard-data bench clean
 
 # The venv is (re)installed when the pins' content changes, not their file times: a fresh checkout or
-# a `git pull` that leaves the pins alone installs nothing.
+# a `git pull` that leaves the pins alone installs nothing. setuptools' notice about editable installs (a
+# banner of asterisks on every install, about folders named like the package) is silenced: it asks nothing of the user.
 PINS := $(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
 install:
@@ -22,7 +23,7 @@ reinstall:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -W "ignore:Editable installation" -m pip install --quiet --no-deps -e .
 	echo "$(PINS)" > $(VENV)/.installed
 
 # The browser test drives Debian's Chromium with Playwright (no browser download).

@@ -403,8 +403,8 @@ def test_checkpoint_round_trip(tmp_path):
 
 def _drawing_config(steps=20):
     """Tiny, with every option of training on: augmented clips, targets from another look, hidden context blocks,
-    reappearance weights."""
-    config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0, cross_view=True)
+    reappearance and motion weights."""
+    config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0, cross_view=True, motion_weight=3.0)
     return config.model_copy(
         update={"model": config.model.model_copy(update={"context_masking": 0.5, "predictor_summary": True})}
     )

@@ -190,6 +190,12 @@ class TrainConfig(BaseModel):
     reappearance_weight: float = Field(
         1.0, ge=1.0, description="weight of the cells where a hidden object comes back, in the loss (renderer masks)"
     )
+    motion_weight: float = Field(
+        1.0,
+        ge=1.0,
+        description="weight of the cells that change from the frame before, in the loss (physlab/train/moving.py): "
+        "the loss is about foreseeing motion more than copying a still room",
+    )
     augment: bool | Literal["film"] = Field(
         False,
         description="give each clip another palette, exposure and zoom (physlab/train/augment.py); "

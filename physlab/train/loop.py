@@ -36,6 +36,7 @@ from physlab.model.networks import MIN_CONTEXT, as_pictures
 from physlab.progress import progress_bar
 from physlab.train.augment import augment_clips, restyle_clips
 from physlab.train.metrics_log import append_metrics, truncate_metrics
+from physlab.train.moving import moving_cells
 from physlab.train.reappearance import reappearing_cells
 
 METRIC_COLUMNS = [
@@ -267,6 +268,9 @@ def train(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
+        if config.motion_weight > 1.0:
+            moving = 1.0 + (config.motion_weight - 1.0) * moving_cells(frames, config.model.latent_grid)
+            weights = moving if weights is None else weights * moving
         # Only a JEPA has parts to train alone (its colour channel) and targets from another look; the pixel
         # baseline's loss takes neither.
         options = {"parts": config.parts} if config.parts != "all" else {}
