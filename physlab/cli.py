@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue the run in --out with its own config and data")
     train.add_argument("--init", help="start from this model's weights (model file or bundled name): fine-tuning")
     train.add_argument(
+        "--seed", type=_integer, help="override the config's seed (initial weights and batches): another run of one recipe"
+    )
+    train.add_argument(
         "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to train (default: a GPU when there is one)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -308,6 +311,8 @@ def _look(name: str | None):
 def _train(args: argparse.Namespace) -> int:
     from physlab.control.data import is_action_data
 
+    if args.seed is not None and args.resume:
+        raise PhyslabError("train: --seed starts a run; a resumed run goes on with its own seed")
     record = Path(args.out) / "config.json"
     recorded = json.loads(record.read_text()) if args.resume and record.exists() else None
     if args.data is None and recorded:  # a resumed run's own data says which model it trains
@@ -322,6 +327,8 @@ def _train(args: argparse.Namespace) -> int:
     from physlab.train.loop import read_run, train
 
     overrides = {key: value for key, value in (("steps", args.steps), ("init", args.init)) if value}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
     named = args.preset or args.config
     source = f"preset {args.preset}" if args.preset else args.config
     run = read_run(args.out) if args.resume else None
@@ -360,10 +367,12 @@ def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
     from physlab.control.data import data_world
     from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
 
-    steps = {"steps": args.steps} if args.steps else {}
+    overrides = {"steps": args.steps} if args.steps else {}
+    if args.seed is not None:
+        overrides["seed"] = args.seed
     speaks = int(os.environ.get("RANK", "0")) == 0
     if recorded and args.config is None and args.preset is None:  # the run's own config
-        config = load_action_train_config(overrides={**recorded["train"], **steps})
+        config = load_action_train_config(overrides={**recorded["train"], **overrides})
         if speaks:
             model_file = Path(args.out) / "model.safetensors"
             done = action_model_info(model_file).get("step", 0) if model_file.exists() else 0
@@ -372,7 +381,7 @@ def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
         world = data_world(args.data).name
         default = f"plan_{world}"
         preset = args.preset or (None if args.config else default if default in ACTION_PRESETS else "plan_two_rooms")
-        config = load_action_train_config(args.config, preset, steps or None)
+        config = load_action_train_config(args.config, preset, overrides or None)
         if speaks:
             parts = (f"preset {preset}" if preset else "", f"config {args.config}" if args.config else "")
             recipe = ", ".join(part for part in parts if part)

@@ -53,6 +53,20 @@ def test_resume_needs_only_the_run_folder_and_says_what_it_resumes(tiny_data, tm
     assert code == 0 and "trained for 7 steps" in out  # an explicit --steps wins over the preset's 20
 
 
+def test_seed_gives_another_run_of_the_same_recipe(tiny_data, tmp_path, capsys):
+    runs = {seed: tmp_path / f"seed{seed}" for seed in (0, 1)}
+    for seed, run in runs.items():
+        code, _, err = _train(
+            capsys, "--data", str(tiny_data), "--out", str(run), "--preset", "tiny", "--steps", "1", "--seed", str(seed)
+        )
+        assert code == 0, err
+    first, second = (load_model(run).state_dict() for run in runs.values())
+    assert read_run(runs[1]).config.seed == 1 and read_run(runs[0]).config.seed == 0
+    assert not torch.equal(first["encoder.net.0.weight"], second["encoder.net.0.weight"])
+    code, _, err = _train(capsys, "--out", str(runs[1]), "--resume", "--seed", "2")
+    assert code == 2 and err.strip() == "physlab: error: train: --seed starts a run; a resumed run goes on with its own seed"
+
+
 def test_resume_without_a_run_or_data_is_one_line(tmp_path, capsys):
     code, _, err = _train(capsys, "--out", str(tmp_path / "empty"), "--resume")
     assert code == 2
