@@ -11,13 +11,14 @@ SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 .PHONY: install reinstall browser test test-fast lint demo dashboard-data bench clean
 
 # The venv is (re)installed when the pins' content changes, not their file times: a fresh checkout or
-# a `git pull` that leaves the pins alone installs nothing. setuptools' notice about editable installs (a
-# banner of asterisks on every install, about folders named like the package) is silenced: it asks nothing of the user.
+# a `git pull` that leaves the pins alone installs nothing.
 PINS := $(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 
 install:
 	@test "$$(cat $(VENV)/.installed 2>/dev/null)" = "$(PINS)" || $(MAKE) --no-print-directory reinstall
 
+# setuptools' notice about editable installs (a banner of asterisks on every install, about folders named like
+# the package) is silenced by its message alone: it asks nothing of the user.
 reinstall:
 	@test "$(PYTHON_OK)" = "True" || { echo "physlab needs Python 3.11 (pybullet has no wheels for newer ones); set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
