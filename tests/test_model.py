@@ -15,7 +15,7 @@ import physlab.train.loop
 from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, build_model, load_model, load_train_config, save_model
 from physlab.model.checkpoint import load_weights
-from physlab.model.jepa import vicreg_terms
+from physlab.model.jepa import change_variance, vicreg_terms
 from physlab.model.networks import (
     MIN_CONTEXT,
     appearance_code,
@@ -403,10 +403,14 @@ def test_checkpoint_round_trip(tmp_path):
 
 def _drawing_config(steps=20):
     """Tiny, with every option of training on: augmented clips, targets from another look, hidden context blocks,
-    reappearance and motion weights."""
+    reappearance and motion weights, the variance of what moves."""
     config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0, cross_view=True, motion_weight=3.0)
     return config.model_copy(
-        update={"model": config.model.model_copy(update={"context_masking": 0.5, "predictor_summary": True})}
+        update={
+            "model": config.model.model_copy(
+                update={"context_masking": 0.5, "predictor_summary": True, "change_variance_weight": 1.0}
+            )
+        }
     )
 
 
@@ -504,3 +508,36 @@ def test_train_on_the_command_line_is_silent_when_quiet(tiny_data, tmp_path, cap
     captured = capsys.readouterr()
     assert code == 0 and "trained for 2 steps" in captured.out
     assert captured.err == ""
+
+
+def test_change_variance_asks_cells_that_moved_to_change_their_embedding():
+    still = torch.zeros(2, 4, 3, 3, 8)  # (B, T, g, g, E): embeddings that never change
+    moving = torch.zeros(2, 4, 3, 3)
+    assert change_variance(still, moving) == 0  # nothing moved: nothing asked
+    moving[:, 1:, 1, 1] = 1.0
+    assert torch.isclose(change_variance(still, moving), torch.tensor(1.0), atol=0.02)  # moved, did not change
+    torch.manual_seed(0)
+    changing = still.clone()
+    changing[:, :, 1, 1] = torch.randn(2, 4, 8) * 3.0  # the moving cell's embedding changes a lot
+    assert change_variance(changing, moving) < 0.2
+    changing[:, :, 1, 1] *= 0.1  # and now a little: the hinge asks for more
+    noisy = changing.clone()
+    noisy[:, :, 0, 0] = torch.randn(2, 4, 8) * 3.0  # a cell that changes where the picture did not counts for nothing
+    assert torch.isclose(change_variance(noisy, moving), change_variance(changing, moving))
+    moving[:, 1:, 0, 0] = 0.5  # once the picture changes there, it counts, in part
+    assert change_variance(noisy, moving) < change_variance(changing, moving)
+
+
+def test_change_variance_reaches_the_loss_and_needs_a_jepa_with_vicreg():
+    model = build_model(TINY.model_copy(update={"change_variance_weight": 1.0}))
+    frames = torch.rand(2, 8, 3, 32, 32)
+    chosen = torch.tensor([[3, 5], [4, 6]])
+    plain, metrics = model.loss(frames, chosen)
+    assert "change_variance_loss" not in metrics  # no moving cells given: the term is off
+    moving = torch.ones(2, 8, *([TINY.latent_grid] * 2))
+    weighed, metrics = model.loss(frames, chosen, moving=moving)
+    assert metrics["change_variance_loss"] > 0 and weighed > plain
+    with pytest.raises(ValueError, match="change_variance_weight is for the JEPA"):
+        ModelConfig(kind="pixel", change_variance_weight=1.0)
+    with pytest.raises(ValueError, match="needs regularizer: vicreg"):
+        ModelConfig(regularizer="none", change_variance_weight=1.0)

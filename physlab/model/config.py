@@ -13,6 +13,15 @@ from physlab.files import read_yaml_mapping
 
 APPEARANCE_CHANNELS = 12  # a cell's mean colour (3) in each of its four quarters
 MIN_CONTEXT = 2  # frames a prediction needs at least: one for position, one more for velocity
+# Options of the JEPA alone, and why the pixel model has no use for each.
+JEPA_ONLY = {
+    "appearance_scale": "the pixel model predicts every colour already",
+    "colour_levels": "the pixel model predicts every colour already",
+    "input_standardise": "the pixel model predicts the frames themselves",
+    "input_motion": "the pixel model predicts the frames themselves",
+    "input_fold": "the pixel model decodes frames at the encoder's own size",
+    "change_variance_weight": "the pixel model has no embeddings to keep motion in",
+}
 
 
 class ModelConfig(BaseModel):
@@ -78,6 +87,9 @@ class ModelConfig(BaseModel):
     expander_dim: int = 256
     variance_weight: float = 1.0
     covariance_weight: float = 0.04
+    # Training only: weight of the variance hinge on how the embeddings of cells where the picture changed change
+    # from frame to frame (physlab/model/jepa.py's change_variance), so the encoder keeps what moves. 0: off.
+    change_variance_weight: float = Field(0.0, ge=0.0)
     spatial_pool: Literal["max", "mean"] = "max"
     # Training only: the fraction of context windows in which a block of cells around a moving thing is
     # hidden for the last frames, so the predictor has to carry an object (what it looks like, too)
@@ -112,18 +124,14 @@ class ModelConfig(BaseModel):
             raise ValueError(
                 f"surprise_horizon {self.surprise_horizon} needs a predictor horizon at least as long (horizon {self.horizon})"
             )
-        if self.appearance_scale > 0 and self.kind != "jepa":
-            raise ValueError("appearance_scale is for the JEPA; the pixel model predicts every colour already")
-        if self.colour_levels and self.kind != "jepa":
-            raise ValueError("colour_levels is for the JEPA; the pixel model predicts every colour already")
-        if self.input_standardise and self.kind != "jepa":
-            raise ValueError("input_standardise is for the JEPA; the pixel model predicts the frames themselves")
-        if self.input_motion and self.kind != "jepa":
-            raise ValueError("input_motion is for the JEPA; the pixel model predicts the frames themselves")
-        if self.input_fold > 1 and self.kind != "jepa":
-            raise ValueError("input_fold is for the JEPA; the pixel model decodes frames at the encoder's own size")
+        if self.kind != "jepa":
+            for name, why in JEPA_ONLY.items():
+                if getattr(self, name) != type(self).model_fields[name].default:
+                    raise ValueError(f"{name} is for the JEPA; {why}")
         if self.image_size % self.cell_pixels:
             raise ValueError(f"image_size {self.image_size} must be a multiple of a cell's {self.cell_pixels} pixels")
+        if self.change_variance_weight > 0 and self.regularizer != "vicreg":
+            raise ValueError("change_variance_weight is a VICReg term on the expander; it needs regularizer: vicreg")
         if self.colour_levels == 1:
             raise ValueError("colour_levels must be 0 (no colour channel) or at least 2")
         return self

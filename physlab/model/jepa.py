@@ -84,6 +84,7 @@ class JEPA(nn.Module):
         cell_weights: torch.Tensor | None = None,
         parts: str = "all",
         target_frames: torch.Tensor | None = None,
+        moving: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips (B, T, 3, H, W): predict frames `chosen` (B, n) and the next ones.
 
@@ -91,7 +92,8 @@ class JEPA(nn.Module):
         exactly as scoring does, so one encoder pass feeds many predictions. `generator` draws
         the hidden blocks of `context_masking`; `cell_weights` (B, T, g, g) weigh each target cell.
         `parts="colour"`: only the colour channel's loss, without an encoder pass. `target_frames` (B, T, 3, H, W):
-        the same clips filmed another way (`cross_view`), to encode the targets from.
+        the same clips filmed another way (`cross_view`), to encode the targets from. `moving` (B, T, g, g) in [0, 1]:
+        how much each cell changed from the frame before (physlab/train/moving.py), for `change_variance_weight`.
         """
         colour = self._colour_loss(frames, chosen) if self.colour is not None else None
         if parts == "colour":
@@ -113,9 +115,14 @@ class JEPA(nn.Module):
         metrics = {"prediction_loss": prediction.item(), "latent_std": latent_std(latents)}
         loss = prediction
         if self.expander is not None:
-            variance, covariance = vicreg_terms(self.expander(latents.permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2])))
+            expanded = self.expander(latents.permute(0, 1, 3, 4, 2).reshape(-1, latents.shape[2]))
+            variance, covariance = vicreg_terms(expanded)
             loss = loss + self.config.variance_weight * variance + self.config.covariance_weight * covariance
             metrics |= {"variance_loss": variance.item(), "covariance_loss": covariance.item()}
+            if moving is not None:
+                change = change_variance(expanded.reshape(*latents.shape[:2], *latents.shape[3:], -1), moving)
+                loss = loss + self.config.change_variance_weight * change
+                metrics["change_variance_loss"] = change.item()
         if colour is not None:
             loss = loss + colour
             metrics["colour_loss"] = colour.item()
@@ -229,6 +236,25 @@ class JEPA(nn.Module):
 def _normalise(latents: torch.Tensor) -> torch.Tensor:
     """Layer-normalise each latent vector, so the loss cannot shrink by shrinking the targets."""
     return F.layer_norm(latents.transpose(2, -1), (latents.shape[2],)).transpose(2, -1)
+
+
+def change_variance(expanded: torch.Tensor, moving: torch.Tensor) -> torch.Tensor:
+    """VICReg's variance hinge on how the expanded embeddings (B, T, g, g, E) change from one frame to the next,
+    over the cells where the picture changed, weighed by `moving` (B, T, g, g) in [0, 1] (0 at the first frame).
+
+    The plain variance term is met by what differs between cells and clips, a room's look above all, so an encoder
+    may keep what moves faintly: the moving thing is what is hard to predict, and the prediction loss is lower
+    without it. Here each dimension's change where something moved must vary as much as the variance term asks of
+    the embeddings themselves (a std of 1). Where nothing moved in the batch the term is 0.
+    """
+    weights = moving[:, 1:].reshape(-1, 1)
+    if weights.sum() < 1e-6:
+        return expanded.sum() * 0.0
+    changes = (expanded[:, 1:] - expanded[:, :-1]).reshape(-1, expanded.shape[-1])
+    total = weights.sum()
+    mean = (weights * changes).sum(dim=0) / total
+    variance = (weights * (changes - mean).pow(2)).sum(dim=0) / total
+    return F.relu(1.0 - torch.sqrt(variance + 1e-4)).mean()
 
 
 def vicreg_terms(embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -59,6 +59,8 @@ COLLAPSE_STD = 0.05
 CHECKPOINT_SECONDS = 60.0
 CHECKPOINT_SHARE = 0.1
 CALIBRATION_CLIPS = 128  # possible clips that set a multi-channel model's scale at each checkpoint
+# Purposes of the random streams besides the batch's (`_stream`); the numbers are part of what a run drew.
+MASKING, VIEWS, CALIBRATION = 1, 2, 7
 
 
 @dataclass
@@ -126,7 +128,7 @@ def sample_batch(
     A pure function of (seed, step, rank), so a resumed run sees the same data. Frames and maps
     are on `device`; the frame indices stay on the CPU.
     """
-    rng = np.random.default_rng([seed, step, rank])
+    rng = _stream(seed, step, rank)
     steps = clips.frames.shape[1]
     if steps <= MIN_CONTEXT:
         raise PhyslabError(f"clips have {steps} frames at the model's rate; the model needs at least {MIN_CONTEXT + 1}")
@@ -145,9 +147,16 @@ def sample_batch(
     return frames, torch.from_numpy(chosen), maps
 
 
+def _stream(seed: int, step: int, rank: int, purpose: int | None = None) -> np.random.Generator:
+    """The random stream of one purpose at one step: a function of (seed, step, rank), so a resumed run draws
+    what it drew before, and each purpose draws apart, so a new draw of one shifts no other's. The batch's
+    stream has no purpose (it was the first)."""
+    return np.random.default_rng([seed, step, rank] + ([] if purpose is None else [purpose]))
+
+
 def _masking_generator(seed: int, step: int, rank: int) -> torch.Generator:
     """The draws of hidden context blocks at a step: like the batch, a function of (seed, step, rank)."""
-    return torch.Generator().manual_seed(int(np.random.default_rng([seed, step, rank, 1]).integers(2**62)))
+    return torch.Generator().manual_seed(int(_stream(seed, step, rank, MASKING).integers(2**62)))
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -274,8 +283,10 @@ def train(
         # Only a JEPA has parts to train alone (its colour channel) and targets from another look; the pixel
         # baseline's loss takes neither.
         options = {"parts": config.parts} if config.parts != "all" else {}
+        if config.model.change_variance_weight > 0 and config.parts == "all":
+            options["moving"] = moving_cells(frames, config.model.latent_grid)
         if config.cross_view:  # either look may be the context: the encoder meets both
-            views = np.random.default_rng([config.seed, step, rank, 2])
+            views = _stream(config.seed, step, rank, VIEWS)
             other = restyle_clips(frames, views)
             frames, options["target_frames"] = (other, frames) if views.random() < 0.5 else (frames, other)
         loss, metrics = engine(frames, chosen, _masking_generator(config.seed, step, rank), weights, **options)
@@ -340,7 +351,7 @@ def calibrate(
     model: WorldModel, clips: Clips, seed: int, device: torch.device | str = "cpu", count: int = CALIBRATION_CLIPS
 ) -> None:
     """Set the scale of each channel of surprise from the same `count` training clips (possible events) every time."""
-    chosen = np.sort(np.random.default_rng([seed, 7]).choice(clips.count, min(count, clips.count), replace=False))
+    chosen = np.sort(np.random.default_rng([seed, CALIBRATION]).choice(clips.count, min(count, clips.count), replace=False))
     batches = (
         as_pictures(clips.frames[torch.from_numpy(chosen[start : start + 16])].to(device)) for start in range(0, len(chosen), 16)
     )
