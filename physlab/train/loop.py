@@ -277,14 +277,17 @@ def train(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
+        moving = None
+        if config.motion_weight > 1.0 or config.model.change_variance_weight > 0:
+            moving = moving_cells(frames, config.model.latent_grid)
         if config.motion_weight > 1.0:
-            moving = 1.0 + (config.motion_weight - 1.0) * moving_cells(frames, config.model.latent_grid)
-            weights = moving if weights is None else weights * moving
-        # Only a JEPA has parts to train alone (its colour channel) and targets from another look; the pixel
-        # baseline's loss takes neither.
+            weighed = 1.0 + (config.motion_weight - 1.0) * moving
+            weights = weighed if weights is None else weights * weighed
+        # Only a JEPA has parts to train alone (its colour channel), targets from another look and a variance on
+        # what moves; the pixel baseline's loss takes none of them.
         options = {"parts": config.parts} if config.parts != "all" else {}
         if config.model.change_variance_weight > 0 and config.parts == "all":
-            options["moving"] = moving_cells(frames, config.model.latent_grid)
+            options["moving"] = moving
         if config.cross_view:  # either look may be the context: the encoder meets both
             views = _stream(config.seed, step, rank, VIEWS)
             other = restyle_clips(frames, views)
