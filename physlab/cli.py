@@ -308,6 +308,11 @@ def _look(name: str | None):
     return load_look(name) if name else None
 
 
+def _overrides(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    """The training options given on the command line that override a config (a seed of 0 is given)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) not in (None, "")}
+
+
 def _train(args: argparse.Namespace) -> int:
     from physlab.control.data import is_action_data
 
@@ -326,9 +331,7 @@ def _train(args: argparse.Namespace) -> int:
     from physlab.model.config import merge_config
     from physlab.train.loop import read_run, train
 
-    overrides = {key: value for key, value in (("steps", args.steps), ("init", args.init)) if value}
-    if args.seed is not None:
-        overrides["seed"] = args.seed
+    overrides = _overrides(args, ("steps", "init", "seed"))
     named = args.preset or args.config
     source = f"preset {args.preset}" if args.preset else args.config
     run = read_run(args.out) if args.resume else None
@@ -367,9 +370,7 @@ def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
     from physlab.control.data import data_world
     from physlab.control.train import ACTION_PRESETS, load_action_train_config, train_action_model
 
-    overrides = {"steps": args.steps} if args.steps else {}
-    if args.seed is not None:
-        overrides["seed"] = args.seed
+    overrides = _overrides(args, ("steps", "seed"))
     speaks = int(os.environ.get("RANK", "0")) == 0
     if recorded and args.config is None and args.preset is None:  # the run's own config
         config = load_action_train_config(overrides={**recorded["train"], **overrides})

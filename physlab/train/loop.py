@@ -45,6 +45,7 @@ METRIC_COLUMNS = [
     "prediction_loss",
     "variance_loss",
     "covariance_loss",
+    "change_variance_loss",
     "latent_std",
     "colour_loss",
     "learning_rate",
@@ -277,16 +278,16 @@ def train(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
-        moving = None
-        if config.motion_weight > 1.0 or config.model.change_variance_weight > 0:
-            moving = moving_cells(frames, config.model.latent_grid)
+        # Training the colour channel alone encodes nothing, so there is no embedding for the variance on what moves.
+        wants_change_variance = config.model.change_variance_weight > 0 and config.parts == "all"
+        moving = moving_cells(frames, config.model.latent_grid) if config.motion_weight > 1.0 or wants_change_variance else None
         if config.motion_weight > 1.0:
             weighed = 1.0 + (config.motion_weight - 1.0) * moving
             weights = weighed if weights is None else weights * weighed
         # Only a JEPA has parts to train alone (its colour channel), targets from another look and a variance on
         # what moves; the pixel baseline's loss takes none of them.
         options = {"parts": config.parts} if config.parts != "all" else {}
-        if config.model.change_variance_weight > 0 and config.parts == "all":
+        if wants_change_variance:
             options["moving"] = moving
         if config.cross_view:  # either look may be the context: the encoder meets both
             views = _stream(config.seed, step, rank, VIEWS)
