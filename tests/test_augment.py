@@ -40,9 +40,9 @@ def test_zoom_brings_things_nearer():
 
 def test_batches_are_augmented_only_when_asked():
     clips = Clips(torch.randint(0, 255, (3, 8, 16, 16, 3), dtype=torch.uint8))
-    plain, chosen, none = sample_batch(clips, 2, 3, seed=0, step=5, rank=0)
-    augmented, same_chosen, _ = sample_batch(clips, 2, 3, seed=0, step=5, rank=0, augment=True)
-    assert none is None  # these clips do not know where things reappear
+    plain, chosen, none, no_objects = sample_batch(clips, 2, 3, seed=0, step=5, rank=0)
+    augmented, same_chosen, _, _ = sample_batch(clips, 2, 3, seed=0, step=5, rank=0, augment=True)
+    assert none is None and no_objects is None  # these clips know neither where things reappear nor where they are
     assert torch.equal(chosen, same_chosen) and not torch.equal(plain, augmented)
     assert torch.equal(augmented, sample_batch(clips, 2, 3, seed=0, step=5, rank=0, augment=True)[0])
 

@@ -403,12 +403,17 @@ def test_checkpoint_round_trip(tmp_path):
 
 def _drawing_config(steps=20):
     """Tiny, with every option of training on: augmented clips, targets from another look, hidden context blocks,
-    reappearance and motion weights, the variance of what moves."""
+    reappearance and motion weights, the variance of what moves, the objectness head."""
     config = _tiny_config(steps=steps, augment=True, reappearance_weight=5.0, cross_view=True, motion_weight=3.0)
     return config.model_copy(
         update={
             "model": config.model.model_copy(
-                update={"context_masking": 0.5, "predictor_summary": True, "change_variance_weight": 1.0}
+                update={
+                    "context_masking": 0.5,
+                    "predictor_summary": True,
+                    "change_variance_weight": 1.0,
+                    "objectness_weight": 1.0,
+                }
             )
         }
     )

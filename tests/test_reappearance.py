@@ -36,7 +36,7 @@ def test_batches_carry_the_reappearance_maps_with_their_clips():
     clips = Clips(frames, maps)
     seen = 0
     for step in range(8):
-        batch, _, weights = sample_batch(clips, 4, 2, seed=0, step=step, rank=0)
+        batch, _, weights, _ = sample_batch(clips, 4, 2, seed=0, step=step, rank=0)
         for clip, weight in zip(batch, weights):
             is_second = torch.equal(clip, frames[1].permute(0, 3, 1, 2).float() / 255)
             mirrored = torch.equal(clip, frames[1].flip(2).permute(0, 3, 1, 2).float() / 255)

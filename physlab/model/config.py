@@ -21,6 +21,7 @@ JEPA_ONLY = {
     "input_motion": "the pixel model predicts the frames themselves",
     "input_fold": "the pixel model decodes frames at the encoder's own size",
     "change_variance_weight": "the pixel model has no embeddings to keep motion in",
+    "objectness_weight": "the pixel model has no latents to tell bodies from the room in",
 }
 
 
@@ -90,6 +91,10 @@ class ModelConfig(BaseModel):
     # Training only: weight of the variance hinge on how the embeddings of cells where the picture changed change
     # from frame to frame (physlab/model/jepa.py's change_variance), so the encoder keeps what moves. 0: off.
     change_variance_weight: float = Field(0.0, ge=0.0)
+    # Training only: weight of a linear head's cross-entropy that tells, from each cell's latent, how much of the cell
+    # shows a body (from the renderer's masks; physlab/train/objects.py), so figure stays apart from ground on any
+    # look. 0: off (and the model has no head).
+    objectness_weight: float = Field(0.0, ge=0.0)
     spatial_pool: Literal["max", "mean"] = "max"
     # Training only: the fraction of context windows in which a block of cells around a moving thing is
     # hidden for the last frames, so the predictor has to carry an object (what it looks like, too)

@@ -50,6 +50,8 @@ class JEPA(nn.Module):
             nn.Sequential(nn.Linear(dim, wide), nn.GELU(), nn.Linear(wide, wide)) if config.regularizer == "vicreg" else None
         )
         self.colour = ColourPredictor(config) if config.colour_levels else None
+        # Training only: how much of each cell shows a body, read linearly from its latent (`objectness_weight`).
+        self.objectness = nn.Conv2d(dim, 1, kernel_size=1) if config.objectness_weight > 0 else None
         if self.colour is not None:
             # Per channel, the median and spread of log peak surprise on possible training clips; saved with the
             # weights. Until `calibrate` runs, each channel is scored as its plain log.
@@ -85,6 +87,7 @@ class JEPA(nn.Module):
         parts: str = "all",
         target_frames: torch.Tensor | None = None,
         moving: torch.Tensor | None = None,
+        objects: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss on whole clips (B, T, 3, H, W): predict frames `chosen` (B, n) and the next ones.
 
@@ -94,6 +97,8 @@ class JEPA(nn.Module):
         `parts="colour"`: only the colour channel's loss, without an encoder pass. `target_frames` (B, T, 3, H, W):
         the same clips filmed another way (`cross_view`), to encode the targets from. `moving` (B, T, g, g) in [0, 1]:
         how much each cell changed from the frame before (physlab/train/moving.py), for `change_variance_weight`.
+        `objects` (B, T, g, g) in [0, 1]: the share of each cell that shows a body (physlab/train/objects.py), for
+        `objectness_weight`.
         """
         colour = self._colour_loss(frames, chosen) if self.colour is not None else None
         if parts == "colour":
@@ -123,6 +128,12 @@ class JEPA(nn.Module):
                 change = change_variance(expanded.reshape(*latents.shape[:2], *latents.shape[3:], -1), moving)
                 loss = loss + self.config.change_variance_weight * change
                 metrics["change_variance_loss"] = change.item()
+        if objects is not None:
+            if self.objectness is None:
+                raise ValueError("this model has no objectness head (objectness_weight is 0)")
+            objectness = objectness_loss(self.objectness, latents, objects)
+            loss = loss + self.config.objectness_weight * objectness
+            metrics["objectness_loss"] = objectness.item()
         if colour is not None:
             loss = loss + colour
             metrics["colour_loss"] = colour.item()
@@ -255,6 +266,13 @@ def change_variance(expanded: torch.Tensor, moving: torch.Tensor) -> torch.Tenso
     mean = (weights * changes).sum(dim=0) / total
     variance = (weights * (changes - mean).pow(2)).sum(dim=0) / total
     return F.relu(1.0 - torch.sqrt(variance + 1e-4)).mean()
+
+
+def objectness_loss(head: nn.Module, latents: torch.Tensor, objects: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of `head`'s logits from each latent cell (B, T, D, g, g) against the share of the cell
+    that shows a body, `objects` (B, T, g, g) in [0, 1] (soft targets). In float32 whatever the autocast."""
+    logits = head(latents.flatten(0, 1)).reshape(objects.shape)
+    return F.binary_cross_entropy_with_logits(logits.float(), objects.float())
 
 
 def vicreg_terms(embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

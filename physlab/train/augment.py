@@ -38,7 +38,7 @@ def augment_clips(
     Per clip: the colour channels in another order, saturation scaled by 0.5-1.8 about each
     pixel's grey, contrast 0.8-1.2 and brightness -0.1..0.1, and a crop 1/zoom of the frame
     (zoom 1..max_zoom, anywhere) scaled back up: the objects nearer, the camera elsewhere.
-    `maps` (B, T, h, w), any resolution, are cropped with their clip, so they stay on the same things.
+    `maps` (B, T, h, w) or (B, T, k, h, w), any resolution, are cropped with their clip, so they stay on the same things.
     With `film`, also per clip: gamma 0.6-1.8 (1.8 is dusk), a further contrast 0.7-1.0, a gain of
     0.85-1.15 on each channel, a Gaussian blur of 0.4-0.9 px (in a third of the clips), and in half
     of them grain of 0.005-0.03 drawn anew each frame. The draws of the plain mode come first and
@@ -53,7 +53,9 @@ def augment_clips(
             exposed = _film(exposed, rng)
         out.append(_crop(exposed, zoom, shift))
         if maps is not None:
-            out_maps.append(_crop(maps[index][:, None].float(), zoom, shift)[:, 0])
+            stacked = maps[index].float() if maps.dim() == 5 else maps[index][:, None].float()
+            cropped = _crop(stacked, zoom, shift)
+            out_maps.append(cropped if maps.dim() == 5 else cropped[:, 0])
     return torch.stack(out), (torch.stack(out_maps) if maps is not None else None)
 
 

@@ -15,8 +15,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -37,6 +39,7 @@ from physlab.progress import progress_bar
 from physlab.train.augment import augment_clips, restyle_clips
 from physlab.train.metrics_log import append_metrics, truncate_metrics
 from physlab.train.moving import moving_cells
+from physlab.train.objects import object_cover
 from physlab.train.reappearance import reappearing_cells
 
 METRIC_COLUMNS = [
@@ -46,6 +49,7 @@ METRIC_COLUMNS = [
     "variance_loss",
     "covariance_loss",
     "change_variance_loss",
+    "objectness_loss",
     "latent_std",
     "colour_loss",
     "learning_rate",
@@ -70,25 +74,47 @@ class Clips:
 
     frames: torch.Tensor
     reappearing: torch.Tensor | None = None  # (N, T, g, g) bool, where a hidden object comes back (physlab/train/reappearance.py)
+    objects: torch.Tensor | None = None  # (N, T, g, g) float16, the share of each cell showing a body (physlab/train/objects.py)
 
     @property
     def count(self) -> int:
         return self.frames.shape[0]
 
 
+TrainingData = str | Path | Sequence[str | Path]  # one training folder, or several whose clips train together
+
+
+def data_folders(data: TrainingData) -> list[Path]:
+    """The training folders `data` names: one folder, or a sequence of them (the same folder twice counts once).
+
+    Raises PhyslabError when the sequence is empty.
+    """
+    folders = [Path(data)] if isinstance(data, (str, Path)) else [Path(folder) for folder in data]
+    if not folders:
+        raise PhyslabError("train: no training folder given")
+    return list(dict.fromkeys(folders))
+
+
 def load_clips(
-    data: str | Path, image_size: int, fps: float, reappearance_grid: int | None = None, progress: bool = True
+    data: TrainingData,
+    image_size: int,
+    fps: float,
+    reappearance_grid: int | None = None,
+    progress: bool = True,
+    objects_grid: int | None = None,
 ) -> Clips:
-    """Every clip of a training folder, resampled by time to the model's `fps` and resized once, kept as uint8.
+    """Every clip of a training folder (or of several, one after another), resampled by time to the model's `fps`
+    and resized once, kept as uint8.
 
     Each clip keeps the frame on screen at each model time (`frames_at_times`, from the clip's own
     `fps` and `frames` in its meta), so clips of any frame rate that share a duration become the
     same number of model frames; clips of different durations are all cut to the shortest.
     `reappearance_grid`: also where hidden objects come back into view (from the masks, resampled alike),
-    on a grid this many cells a side.
+    on a grid this many cells a side. `objects_grid`: also how much of each cell shows a body, likewise.
     """
-    parts, maps = [], []
-    for path in progress_bar(shard_files(data), desc="loading shards", unit="shard", leave=False, disable=not progress):
+    parts, maps, covers = [], [], []
+    shards = [path for folder in data_folders(data) for path in shard_files(folder)]
+    for path in progress_bar(shards, desc="loading shards", unit="shard", leave=False, disable=not progress):
         shard = read_shard(path)
         picks = [
             frames_at_times(np.arange(count) / rate, count / rate, fps)
@@ -104,10 +130,27 @@ def load_clips(
         parts.append(frames)
         if reappearance_grid:
             maps.append(reappearing_cells(shard.masks[rows, index], reappearance_grid))
+        if objects_grid:
+            covers.append(object_cover(shard.masks[rows, index], objects_grid))
     if not parts:
         raise PhyslabError(f"{data}: the manifest lists no shards")
     steps = min(part.shape[1] for part in parts)
-    return Clips(torch.cat([part[:, :steps] for part in parts]), torch.cat([m[:, :steps] for m in maps]) if maps else None)
+
+    def joined(tensors: list[torch.Tensor]) -> torch.Tensor | None:
+        return torch.cat([tensor[:, :steps] for tensor in tensors]) if tensors else None
+
+    return Clips(joined(parts), joined(maps), joined(covers))
+
+
+class Batch(NamedTuple):
+    """A training batch: whole clips (B, T, 3, H, W) in [0, 1] on the device, the frames (B, n) to predict in each
+    (on the CPU), and, when the clips know them, where hidden objects come back (B, T, g, g) and how much of each
+    cell shows a body (B, T, g, g), both float on the device."""
+
+    frames: torch.Tensor
+    chosen: torch.Tensor
+    reappearing: torch.Tensor | None
+    objects: torch.Tensor | None
 
 
 def sample_batch(
@@ -119,9 +162,8 @@ def sample_batch(
     rank: int,
     augment: bool | str = False,
     device: torch.device | str = "cpu",
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Whole clips (B, T, 3, H, W) in [0, 1], the frames (B, n) to predict in each, and where
-    hidden objects come back in them (B, T, g, g), if the clips know.
+) -> Batch:
+    """A batch of whole clips, the frames to predict in each, and the clips' maps where they have them (`Batch`).
 
     Targets start at the second frame a prediction can be made for, so the model learns the
     short, zero-padded contexts that scoring uses at the start of a clip. `augment` films each
@@ -137,15 +179,19 @@ def sample_batch(
     count = min(targets_per_clip or steps, steps - MIN_CONTEXT)
     chosen = np.stack([np.sort(rng.choice(np.arange(MIN_CONTEXT, steps), count, replace=False)) for _ in range(batch_size)])
     frames = clips.frames[index].to(device)  # (B, T, H, W, 3), uint8 until it is on the device
-    maps = clips.reappearing[index].to(device) if clips.reappearing is not None else None
+    # The maps travel as one (B, T, k, g, g) stack, so a mirror or a crop moves them all with their clip.
+    kinds = [kind for kind in (clips.reappearing, clips.objects) if kind is not None]
+    maps = torch.stack([kind[index].to(device).float() for kind in kinds], dim=2) if kinds else None
     if rng.random() < 0.5:  # mirrored worlds obey the same physics; it doubles the data for free
         frames = frames.flip(3)
-        maps = maps.flip(3) if maps is not None else None
+        maps = maps.flip(4) if maps is not None else None
     frames = as_pictures(frames)
-    maps = maps.float() if maps is not None else None
     if augment:
         frames, maps = augment_clips(frames, rng, maps=maps, film=augment == "film")
-    return frames, torch.from_numpy(chosen), maps
+    unstacked = iter(maps.unbind(2)) if maps is not None else iter(())
+    reappearing = next(unstacked) if clips.reappearing is not None else None
+    objects = next(unstacked) if clips.objects is not None else None
+    return Batch(frames, torch.from_numpy(chosen), reappearing, objects)
 
 
 def _stream(seed: int, step: int, rank: int, purpose: int | None = None) -> np.random.Generator:
@@ -173,7 +219,7 @@ class RunRecord:
     """What a run folder knows about itself, so that resuming it needs only the folder."""
 
     config: TrainConfig
-    data: str | None  # the training folder it was started on
+    data: str | list[str] | None  # the training folder (or folders) it was started on
     step: int  # steps done at its last checkpoint (0 when it was stopped before the first)
     source: str | None  # where the config came from: "preset default", a config file
 
@@ -200,7 +246,7 @@ def read_run(out: str | Path) -> RunRecord:
 
 
 def train(
-    data: str | Path,
+    data: TrainingData,
     out: str | Path,
     config: TrainConfig,
     *,
@@ -210,7 +256,8 @@ def train(
     source: str | None = None,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> Path:
-    """Train on the clips in `data`, writing checkpoints to `out`; returns the model file.
+    """Train on the clips in `data` (a training folder, or several trained on together), writing checkpoints to
+    `out`; returns the model file.
 
     `device`: "auto" (a GPU when there is one), "cpu", or "cuda". A run may resume on another device.
     `source` (a preset's or config file's name) is recorded in `config.json`, for people and for resuming.
@@ -241,12 +288,16 @@ def train(
     if start >= config.steps:  # finished already: nothing to load or write
         return out / "model.safetensors"
     weighs_reappearance = config.reappearance_weight > 1.0
+    # Training the colour channel alone encodes nothing: no embedding for the variance on what moves or the objectness.
+    wants_change_variance = config.model.change_variance_weight > 0 and config.parts == "all"
+    wants_objectness = config.model.objectness_weight > 0 and config.parts == "all"
     clips = load_clips(
         data,
         config.model.image_size,
         config.model.fps,
         config.model.latent_grid if weighs_reappearance else None,
         progress=progress and rank == 0,
+        objects_grid=config.model.latent_grid if wants_objectness else None,
     )
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -256,7 +307,7 @@ def train(
             {
                 "train": config.model_dump(),
                 "source": source or recorded.get("source"),
-                "data": str(Path(data).resolve()),
+                "data": _recorded_data(data),
                 "clips": clips.count,
                 "processes": world,
             },
@@ -274,12 +325,10 @@ def train(
     for step in range(start, config.steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
-        frames, chosen, reappearing = sample_batch(
+        frames, chosen, reappearing, objects = sample_batch(
             clips, config.batch_size, config.targets_per_clip, config.seed, step, rank, config.augment, where
         )
         weights = 1.0 + (config.reappearance_weight - 1.0) * reappearing if reappearing is not None else None
-        # Training the colour channel alone encodes nothing, so there is no embedding for the variance on what moves.
-        wants_change_variance = config.model.change_variance_weight > 0 and config.parts == "all"
         moving = moving_cells(frames, config.model.latent_grid) if config.motion_weight > 1.0 or wants_change_variance else None
         if config.motion_weight > 1.0:
             weighed = 1.0 + (config.motion_weight - 1.0) * moving
@@ -289,6 +338,8 @@ def train(
         options = {"parts": config.parts} if config.parts != "all" else {}
         if wants_change_variance:
             options["moving"] = moving
+        if wants_objectness:
+            options["objects"] = objects
         if config.cross_view:  # either look may be the context: the encoder meets both
             views = _stream(config.seed, step, rank, VIEWS)
             other = restyle_clips(frames, views)
@@ -349,6 +400,12 @@ def train(
     if world > 1:
         dist.barrier()
     return out / "model.safetensors"
+
+
+def _recorded_data(data: TrainingData) -> str | list[str]:
+    """What config.json says the run trains on: one folder's absolute path, or a list of them."""
+    folders = [str(folder.resolve()) for folder in data_folders(data)]
+    return folders[0] if len(folders) == 1 else folders
 
 
 def calibrate(
