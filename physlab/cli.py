@@ -86,7 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=_generate)
 
     train = commands.add_parser("train", help="train a world model on possible events (torchrun for several processes)")
-    train.add_argument("--data", help="training folder made by `physlab generate` (with --resume: the run's own)")
+    train.add_argument(
+        "--data",
+        nargs="+",
+        metavar="FOLDER",
+        help="training folder made by `physlab generate`, or several to train on together (with --resume: the run's own)",
+    )
     train.add_argument("--out", required=True, help="run folder for checkpoints and the metrics log")
     train.add_argument("--config", help="YAML training config (overrides the preset)")
     train.add_argument(
@@ -322,9 +327,12 @@ def _train(args: argparse.Namespace) -> int:
     recorded = json.loads(record.read_text()) if args.resume and record.exists() else None
     if args.data is None and recorded:  # a resumed run's own data says which model it trains
         data = recorded.get("data")
-        if data and is_action_data(data):
-            args.data = data
-    if args.data is not None and is_action_data(args.data):
+        if isinstance(data, str) and is_action_data(data):
+            args.data = [data]
+    if args.data is not None and any(is_action_data(folder) for folder in args.data):
+        if len(args.data) > 1:
+            raise PhyslabError("train: episodes with actions train alone; give one --data folder of them")
+        args.data = args.data[0]
         return _train_action_model(args, recorded)
     from physlab.model import load_train_config
     from physlab.model.checkpoint import model_info
@@ -352,7 +360,7 @@ def _train(args: argparse.Namespace) -> int:
             if run.step
             else f"{args.out}: no checkpoint yet, starting again"
         )
-        print(f"{what} ({source or 'its recorded config'}; data {data})", flush=True)
+        print(f"{what} ({source or 'its recorded config'}; data {_names(data)})", flush=True)
     model = train(data, args.out, config, resume=args.resume, progress=not args.quiet, device=args.device, source=source)
     if speaks:
         print(f"{model}: trained for {model_info(model).get('step', config.steps)} steps")
@@ -361,6 +369,11 @@ def _train(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         os._exit(0)
     return 0
+
+
+def _names(data: str | list[str]) -> str:
+    """One training folder, or several, as a person reads them."""
+    return data if isinstance(data, str) else ", ".join(data)
 
 
 def _train_action_model(args: argparse.Namespace, recorded: dict | None) -> int:
@@ -472,8 +485,8 @@ def _score(args: argparse.Namespace) -> int:
         excess, high, mean = (curve.clip_surprise(pool) for pool in ("excess", "max", "mean"))
         print(
             f"{curve.name}: surprise excess {excess:.4f} (peak over the clip's median) max {high:.4f} mean {mean:.4f}, "
-            f"peak at {curve.peak_seconds():.2f} s "
-            f"(frame {curve.peak_frame()}); {len(curve.values)} frames at {curve.fps:g} fps, scored from "
+            f"peak at {curve.peak_seconds():.2f} s (the video's frame {curve.peak_frame()}); "
+            f"{len(curve.values)} model frames at {curve.fps:g} fps, scored from "
             f"{curve.seconds[np.flatnonzero(~np.isnan(curve.values))[0]]:.2f} s"
         )
     if args.csv and curves:

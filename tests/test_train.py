@@ -7,9 +7,12 @@ import torch
 
 import physlab.train.loop
 from physlab.cli import main
+from physlab.control.data import write_action_set
+from physlab.data.shards import write_training_set
 from physlab.model import load_model, load_train_config
 from physlab.model.checkpoint import model_info
 from physlab.model.config import PRESETS
+from physlab.scenes.families import load_families
 from physlab.train.loop import read_run, train
 
 
@@ -110,3 +113,23 @@ def test_a_run_stopped_before_any_checkpoint_starts_again_from_its_record(tiny_d
     assert code == 0, err
     assert f"{run}: no checkpoint yet, starting again (preset tiny; data {tiny_data})" in out
     assert "trained for 2 steps" in out
+
+
+def test_several_training_folders_train_together_and_resume_as_one(tiny_data, tmp_path, capsys):
+    other = tmp_path / "other"
+    write_training_set(other, load_families("collision"), 6, seed=5, size=32, frames=24, shard_size=6, progress=False)
+    run = tmp_path / "run"
+    code, _, err = _train(capsys, "--data", str(tiny_data), str(other), "--out", str(run), "--preset", "tiny", "--steps", "2")
+    assert code == 0, err
+    recorded = json.loads((run / "config.json").read_text())
+    assert recorded["data"] == [str(tiny_data.resolve()), str(other.resolve())]
+    assert recorded["clips"] == 12 + 6  # every clip of both folders
+    code, out, err = _train(capsys, "--out", str(run), "--resume", "--steps", "3")  # the run's own folders
+    assert code == 0, err
+    assert f"data {tiny_data.resolve()}, {other.resolve()}" in out and "trained for 3 steps" in out
+    code, _, err = _train(capsys, "--data", str(tmp_path / "missing"), str(other), "--out", str(tmp_path / "bad"))
+    assert code != 0 and "missing" in err and "Traceback" not in err
+    episodes = tmp_path / "episodes"
+    write_action_set(episodes, "two_rooms", 2, steps=12, shard_size=2, progress=False)
+    code, _, err = _train(capsys, "--data", str(episodes), str(other), "--out", str(tmp_path / "mixed"))
+    assert code != 0 and "episodes with actions train alone" in err
