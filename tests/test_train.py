@@ -9,6 +9,7 @@ import physlab.train.loop
 from physlab.cli import main
 from physlab.control.data import write_action_set
 from physlab.data.shards import write_training_set
+from physlab.errors import PhyslabError
 from physlab.model import load_model, load_train_config
 from physlab.model.checkpoint import model_info
 from physlab.model.config import PRESETS
@@ -133,3 +134,11 @@ def test_several_training_folders_train_together_and_resume_as_one(tiny_data, tm
     write_action_set(episodes, "two_rooms", 2, steps=12, shard_size=2, progress=False)
     code, _, err = _train(capsys, "--data", str(episodes), str(other), "--out", str(tmp_path / "mixed"))
     assert code != 0 and "episodes with actions train alone" in err
+
+
+def test_folders_whose_manifests_list_no_shards_are_one_clear_error(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.csv").write_text("shard,index,family,seed\n")
+    with pytest.raises(PhyslabError, match=r"a, .*b: the manifests list no shards"):
+        physlab.train.loop.load_clips([tmp_path / "a", tmp_path / "b"], 32, 12.0, progress=False)

@@ -113,7 +113,8 @@ def load_clips(
     on a grid this many cells a side. `objects_grid`: also how much of each cell shows a body, likewise.
     """
     parts, maps, covers = [], [], []
-    shards = [path for folder in data_folders(data) for path in shard_files(folder)]
+    folders = data_folders(data)
+    shards = [path for folder in folders for path in shard_files(folder)]
     for path in progress_bar(shards, desc="loading shards", unit="shard", leave=False, disable=not progress):
         shard = read_shard(path)
         picks = [
@@ -133,7 +134,7 @@ def load_clips(
         if objects_grid:
             covers.append(object_cover(shard.masks[rows, index], objects_grid))
     if not parts:
-        raise PhyslabError(f"{data}: the manifest lists no shards")
+        raise PhyslabError(f"{', '.join(map(str, folders))}: the manifests list no shards")
     steps = min(part.shape[1] for part in parts)
 
     def joined(tensors: list[torch.Tensor]) -> torch.Tensor | None:
