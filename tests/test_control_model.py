@@ -10,7 +10,14 @@ from control_fixtures import episode_data  # noqa: F401  (a fixture)
 
 from physlab.control.checkpoint import is_action_model_file, load_action_model, save_action_model
 from physlab.control.data import load_episodes
-from physlab.control.model import ActionWorldModel, chunk_actions, probe_targets, read_positions, sigreg
+from physlab.control.model import (
+    ActionWorldModel,
+    chunk_actions,
+    probe_targets,
+    read_positions,
+    sigreg,
+    state_readout_loss,
+)
 from physlab.control.spec import load_world
 from physlab.control.train import ACTION_PRESETS, load_action_train_config, model_config_for, sample_sequences
 from physlab.errors import PhyslabError
@@ -52,6 +59,27 @@ def test_the_loss_trains_every_part_and_the_heads_only_read(episode_data):  # no
     embeddings = model.encode(frames[:, 0]).detach()
     torch.nn.functional.mse_loss(model.probe(embeddings), probe_targets(states[:, 0], 4)).backward()
     assert all(p.grad is None for p in model.encoder.parameters())
+
+
+def test_a_state_readout_teaches_the_encoder_to_keep_the_state(episode_data):  # noqa: F811
+    episodes = load_episodes(episode_data)
+    plain = _model()
+    assert plain.state_readout is None and "state_loss" not in plain(*sample_sequences(episodes, plain.config, 4, 0, 0, 0))[1]
+    model = _model(state_weight=1.0).train()
+    batch = sample_sequences(episodes, model.config, 4, seed=0, step=0, rank=0)
+    frames, _, states, _ = batch
+    loss, metrics = model(*batch)
+    assert metrics["state_loss"] > 0
+    # Unlike the display probe, the readout's loss alone moves the encoder.
+    model.zero_grad()
+    readout = model.state_readout(model.encode(frames))
+    state_readout_loss(readout, probe_targets(states, model.config.angle_symmetry)).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.encoder.parameters())
+    # Standardised per number: a readout of the batch's mean of each costs 1 (the biased spread is near the unbiased).
+    targets = probe_targets(states, 4)
+    assert abs(state_readout_loss(targets.mean(dim=(0, 1)).expand_as(targets), targets).item() - 1.0) < 0.1
+    with pytest.raises(PhyslabError, match="a frozen_encoder does not learn"):
+        _model(state_weight=1.0, frozen_encoder=True, embedding="grid", predictor="conv")
 
 
 def test_the_pixel_baseline_reconstructs_and_sigreg_can_replace_vicreg(episode_data):  # noqa: F811

@@ -75,6 +75,12 @@ class ActionModelConfig(BaseModel):
     sigreg_weight: float = Field(0.1, ge=0)
     sigreg_directions: int = Field(256, ge=1)
     rollout: int = Field(4, ge=1, description="model steps of open-loop prediction in the loss")
+    # Weight of a linear readout of the bodies' state (positions, a heading as its cosine and sine) from the embedding,
+    # trained into the encoder (no stop-gradient), each number standardised over the batch. A trained encoder keeps
+    # only what helps it predict, and on push it dropped the box's heading, which the goal cost then cannot see
+    # (docs/planning.md); the readout makes the embedding keep the state, as DINO-WM's cost adds proprioception.
+    # The simulator's state is training data beside the pictures, never a reward; planning sees pictures only. 0: off.
+    state_weight: float = Field(0.0, ge=0)
     head_width: int = 256
 
     @model_validator(mode="after")
@@ -83,6 +89,8 @@ class ActionModelConfig(BaseModel):
             raise ValueError("predictor: conv works on a grid embedding (embedding: grid)")
         if self.frozen_encoder and self.kind != "action_jepa":
             raise ValueError("frozen_encoder is for the JEPA (kind: action_jepa); the pixel baseline's encoder learns to decode")
+        if self.state_weight > 0 and self.frozen_encoder:
+            raise ValueError("state_weight teaches the encoder; a frozen_encoder does not learn")
         return self
 
     @property
@@ -289,6 +297,8 @@ class ActionWorldModel(nn.Module):
         self.inverse = nn.Sequential(
             nn.Linear(2 * dim, head), nn.GELU(), nn.Linear(head, head), nn.GELU(), nn.Linear(head, config.chunk_dim)
         )
+        # Training only (`state_weight`): the state read linearly from the embedding, teaching the encoder to keep it.
+        self.state_readout = nn.Linear(dim, config.probe_dim) if config.state_weight > 0 else None
 
     def train(self, mode: bool = True) -> ActionWorldModel:
         super().train(mode)
@@ -353,6 +363,10 @@ class ActionWorldModel(nn.Module):
             metrics |= {"reconstruction_loss": reconstruction.item(), "foresight_loss": foresight.item()}
         elif not self.config.frozen_encoder:  # an encoder that does not learn cannot collapse
             loss = loss + self._regularizer(flat, metrics)
+        if self.state_readout is not None:
+            readout = state_readout_loss(self.state_readout(embeddings), probe_targets(states, config.angle_symmetry))
+            loss = loss + config.state_weight * readout
+            metrics["state_loss"] = readout.item()
         frozen = everything.detach()
         probe_loss = F.mse_loss(self.probe(frozen[:, :-1]), probe_targets(states, config.angle_symmetry))
         inverse_loss = F.mse_loss(self.inverse(torch.cat([frozen[:, 0], frozen[:, -1]], dim=-1)), actions[:, 0])
@@ -454,6 +468,14 @@ def probe_targets(states: torch.Tensor, symmetry: int) -> torch.Tensor:
         return states
     angle = states[..., -1:] * symmetry
     return torch.cat([states[..., :-1], angle.cos(), angle.sin()], dim=-1)
+
+
+def state_readout_loss(readout: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of a (..., P) readout of (..., P) targets, each number standardised by its spread over the
+    batch (detached), so positions in metres and a heading's cosine and sine weigh alike: 1 is reading the mean."""
+    flat_targets = targets.reshape(-1, targets.shape[-1])
+    spread = flat_targets.std(dim=0).clamp(min=1e-3).detach()
+    return ((readout.reshape(flat_targets.shape) - flat_targets) / spread).pow(2).mean()
 
 
 def read_positions(readout: torch.Tensor, symmetry: int) -> torch.Tensor:

@@ -46,6 +46,7 @@ METRIC_COLUMNS = [
     "reconstruction_loss",
     "foresight_loss",
     "probe_loss",
+    "state_loss",
     "inverse_loss",
     "embedding_std",
     "learning_rate",
