@@ -533,16 +533,25 @@ def test_change_variance_asks_cells_that_moved_to_change_their_embedding():
     assert change_variance(noisy, moving) < change_variance(changing, moving)
 
 
-def test_change_variance_reaches_the_loss_and_needs_a_jepa_with_vicreg():
-    model = build_model(TINY.model_copy(update={"change_variance_weight": 1.0}))
+@pytest.mark.parametrize(
+    ("option", "keyword", "metric"),
+    [("change_variance_weight", "moving", "change_variance_loss"), ("objectness_weight", "objects", "objectness_loss")],
+)
+def test_a_training_term_reaches_the_loss_only_with_its_maps(option, keyword, metric):
+    """The variance on what moves and the objectness head: each is off until the loop gives it its (B, T, g, g) maps."""
+    model = build_model(TINY.model_copy(update={option: 1.0}))
     frames = torch.rand(2, 8, 3, 32, 32)
     chosen = torch.tensor([[3, 5], [4, 6]])
     plain, metrics = model.loss(frames, chosen)
-    assert "change_variance_loss" not in metrics  # no moving cells given: the term is off
-    moving = torch.ones(2, 8, *([TINY.latent_grid] * 2))
-    weighed, metrics = model.loss(frames, chosen, moving=moving)
-    assert metrics["change_variance_loss"] > 0 and weighed > plain
-    with pytest.raises(ValueError, match="change_variance_weight is for the JEPA"):
-        ModelConfig(kind="pixel", change_variance_weight=1.0)
+    assert metric not in metrics
+    maps = torch.zeros(2, 8, *([TINY.latent_grid] * 2))
+    maps[:, :, 1, 1] = 1.0
+    weighed, metrics = model.loss(frames, chosen, **{keyword: maps})
+    assert metrics[metric] > 0 and weighed > plain
+    with pytest.raises(ValueError, match=f"{option} is for the JEPA"):
+        ModelConfig(kind="pixel", **{option: 1.0})
+
+
+def test_change_variance_needs_vicreg():
     with pytest.raises(ValueError, match="needs regularizer: vicreg"):
         ModelConfig(regularizer="none", change_variance_weight=1.0)
