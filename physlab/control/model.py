@@ -363,12 +363,13 @@ class ActionWorldModel(nn.Module):
             metrics |= {"reconstruction_loss": reconstruction.item(), "foresight_loss": foresight.item()}
         elif not self.config.frozen_encoder:  # an encoder that does not learn cannot collapse
             loss = loss + self._regularizer(flat, metrics)
+        targets = probe_targets(states, config.angle_symmetry)
         if self.state_readout is not None:
-            readout = state_readout_loss(self.state_readout(embeddings), probe_targets(states, config.angle_symmetry))
+            readout = state_readout_loss(self.state_readout(embeddings), targets)
             loss = loss + config.state_weight * readout
             metrics["state_loss"] = readout.item()
         frozen = everything.detach()
-        probe_loss = F.mse_loss(self.probe(frozen[:, :-1]), probe_targets(states, config.angle_symmetry))
+        probe_loss = F.mse_loss(self.probe(frozen[:, :-1]), targets)
         inverse_loss = F.mse_loss(self.inverse(torch.cat([frozen[:, 0], frozen[:, -1]], dim=-1)), actions[:, 0])
         metrics |= {
             "probe_loss": probe_loss.item(),

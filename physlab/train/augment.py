@@ -53,9 +53,9 @@ def augment_clips(
             exposed = _film(exposed, rng)
         out.append(_crop(exposed, zoom, shift))
         if maps is not None:
-            stacked = maps[index].float() if maps.dim() == 5 else maps[index][:, None].float()
-            cropped = _crop(stacked, zoom, shift)
-            out_maps.append(cropped if maps.dim() == 5 else cropped[:, 0])
+            clip_maps = maps[index].float()  # (T, h, w) or (T, k, h, w): the k maps crop as channels
+            cropped = _crop(clip_maps.reshape(len(clip_maps), -1, *clip_maps.shape[-2:]), zoom, shift)
+            out_maps.append(cropped.reshape(clip_maps.shape))
     return torch.stack(out), (torch.stack(out_maps) if maps is not None else None)
 
 

@@ -181,18 +181,16 @@ def sample_batch(
     chosen = np.stack([np.sort(rng.choice(np.arange(MIN_CONTEXT, steps), count, replace=False)) for _ in range(batch_size)])
     frames = clips.frames[index].to(device)  # (B, T, H, W, 3), uint8 until it is on the device
     # The maps travel as one (B, T, k, g, g) stack, so a mirror or a crop moves them all with their clip.
-    kinds = [kind for kind in (clips.reappearing, clips.objects) if kind is not None]
-    maps = torch.stack([kind[index].to(device).float() for kind in kinds], dim=2) if kinds else None
+    known = {name: kind for name, kind in (("reappearing", clips.reappearing), ("objects", clips.objects)) if kind is not None}
+    maps = torch.stack([kind[index].to(device).float() for kind in known.values()], dim=2) if known else None
     if rng.random() < 0.5:  # mirrored worlds obey the same physics; it doubles the data for free
         frames = frames.flip(3)
         maps = maps.flip(4) if maps is not None else None
     frames = as_pictures(frames)
     if augment:
         frames, maps = augment_clips(frames, rng, maps=maps, film=augment == "film")
-    unstacked = iter(maps.unbind(2)) if maps is not None else iter(())
-    reappearing = next(unstacked) if clips.reappearing is not None else None
-    objects = next(unstacked) if clips.objects is not None else None
-    return Batch(frames, torch.from_numpy(chosen), reappearing, objects)
+    unstacked = dict(zip(known, maps.unbind(2))) if maps is not None else {}
+    return Batch(frames, torch.from_numpy(chosen), unstacked.get("reappearing"), unstacked.get("objects"))
 
 
 def _stream(seed: int, step: int, rank: int, purpose: int | None = None) -> np.random.Generator:
