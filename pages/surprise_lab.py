@@ -91,11 +91,15 @@ with st.spinner("Simulating, rendering and scoring the pair..."):
 onset, fps, score = shown["onset"], shown["fps"], shown["score"]
 st.subheader(f"{shown['concept']}: {shown['violation'].replace('_', ' ')}", anchor=False)
 text = {
-    "more": f"{VERDICT['more']} ({score.impossible:.2f} against {score.possible:.2f} for the possible twin, at their peaks).",
-    "less": f"{VERDICT['less']} ({score.possible:.2f} against {score.impossible:.2f} for the impossible twin, at their peaks).",
+    "more": f"{VERDICT['more']} ({score.impossible:.2f} against {score.possible:.2f} for the possible twin, "
+    "each its peak over its own typical frame).",
+    "less": f"{VERDICT['less']} ({score.possible:.2f} against {score.impossible:.2f} for the impossible twin, "
+    "each its peak over its own typical frame).",
     "tie": f"{VERDICT['tie']} at {score.possible:.2f}: {score.tie_reason()}. A tie is not a success.",
 }[score.outcome]
 {"more": st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
+if score.calm_win:
+    st.info(score.calm_reason())
 
 twins_column, frame_column = st.columns([1, 1], gap="medium")
 with twins_column:

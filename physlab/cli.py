@@ -616,6 +616,12 @@ def format_table(summary: dict) -> str:
         footer += f"; {pairs} possible x impossible comparisons in {groups} groups (the intervals count groups)"
     if summary.get("crop") == "motion":
         footer += f"; {summary.get('motion_cropped', 0)} clips cropped to where their pair moves"
+    early = summary.get("right_before_onset")
+    if early and early["pairs"]:
+        footer += (
+            f"\n{early['pairs']} of the {early['of_right']} right comparisons peak before the onset in the impossible"
+            " twin: it wins by a calmer rest of the clip, not by a reaction to the violation"
+        )
     return "\n".join([*lines, footer])
 
 

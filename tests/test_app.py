@@ -37,6 +37,7 @@ def test_surprise_lab_is_home_and_opens_on_a_pair_the_bundled_jepa_gets_right():
     opening = seeds_by_outcome(precomputed.read_showcase()["models"]["jepa"]["families"]["support_car"])["more"][0]
     assert app.number_input[0].value == opening
     assert app.success[0].value.startswith("The impossible twin surprises the model more")
+    assert "over its own typical frame" in app.success[0].value and "at their peaks" not in app.success[0].value
     assert "surprise (SD above a typical peak)" in app.get("vega_lite_chart")[1].proto.spec  # the axis has its unit
     captions = " ".join(c.value for c in app.caption)
     assert "0 is how surprised the model is, at its most, by a typical possible clip" in captions  # the scale, in words
@@ -66,6 +67,15 @@ def test_a_tie_is_called_a_tie_and_explained():
     assert tied.outcome == "tie"
     assert "before the violation's onset at frame 20" in tied.tie_reason()
     assert PairScore(1.0, 1.5, 30, 30, 20).outcome == "more" and PairScore(1.5, 1.0, 30, 30, 20).outcome == "less"
+
+
+def test_a_win_by_a_calmer_clip_is_told_from_a_reaction_to_the_violation():
+    calm = PairScore(possible=1.6, impossible=3.7, possible_peak=22, impossible_peak=6, onset=10)
+    assert calm.outcome == "more" and calm.calm_win
+    assert "before the violation's onset at frame 10" in calm.calm_reason()
+    reacted = PairScore(possible=1.6, impossible=3.7, possible_peak=22, impossible_peak=12, onset=10)
+    assert not reacted.calm_win and reacted.calm_reason() == ""
+    assert not PairScore(3.7, 1.6, 22, 6, 10).calm_win  # a wrong pair is not a win of any kind
 
 
 def test_surprise_me_draws_a_new_pair():

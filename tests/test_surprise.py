@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import TINY
 
+from physlab.cli import format_table
 from physlab.data.stimuli import write_stimuli
 from physlab.errors import PhyslabError
 from physlab.model import build_model, load_model, save_model
@@ -109,6 +110,18 @@ def test_pairwise_accuracy_counts_a_tie_as_a_miss_and_auroc_counts_each_clip_onc
     assert 0 <= summary["auroc"] <= 1
     low, high = summary["per_concept"]["c"]["pairwise_interval"]
     assert low < 0.5 < high
+
+
+def test_a_right_pair_whose_impossible_twin_peaks_before_the_onset_is_counted_apart():
+    early = _row(2, "impossible", 2.0) | {"peak_delay_s": -0.5}  # right, but its peak is in the shared opening
+    wrong_early = _row(3, "impossible", 0.5) | {"peak_delay_s": -0.5}  # early too, but wrong: not counted
+    pairs = [(_row(1, "possible", 1.0), _row(1, "impossible", 2.0)), (_row(2, "possible", 1.0), early)]
+    pairs.append((_row(3, "possible", 1.0), wrong_early))
+    summary = summarise(pairs, [r for p in pairs for r in p])
+    assert summary["right_before_onset"] == {"pairs": 1, "of_right": 2}
+    assert "1 of the 2 right comparisons peak before the onset" in format_table(summary | {"pools": {}})
+    untimed = [(p, i | {"peak_delay_s": None}) for p, i in pairs]
+    assert summarise(untimed, [r for p in untimed for r in p])["right_before_onset"] is None
 
 
 def test_every_possible_x_impossible_comparison_of_a_quadruplet_counts():

@@ -56,6 +56,25 @@ class PairScore:
             )
         return "the two peaks are the same number"
 
+    @property
+    def calm_win(self) -> bool:
+        """Right, but with the impossible twin's peak before the onset, in the opening both twins share: its clip
+        surprise (the peak over the clip's typical frame) is the higher because the rest of the clip is calmer,
+        not because the model reacted to the violation. Removal violations (a car that hangs, a ball that never
+        comes out) win this way often (docs/results.md, 2026-12-01)."""
+        return self.outcome == "more" and self.impossible_peak < self.onset
+
+    def calm_reason(self) -> str:
+        """Why a calm win is one, in words (empty when it is not)."""
+        if not self.calm_win:
+            return ""
+        return (
+            f"The impossible twin's surprise peaks at frame {self.impossible_peak}, before the violation's onset at "
+            f"frame {self.onset}, while the two clips are still the same clip. It comes out ahead because the rest "
+            "of it is calmer than the possible twin's (its typical frame is less surprising), not because the model "
+            "reacted to the violation."
+        )
+
 
 def outcome(possible: float, impossible: float) -> str:
     """ "more" when the impossible twin's surprise is higher, "less" when lower, "tie" when equal (to rounding)."""

@@ -55,8 +55,23 @@ def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict], pools: Sequ
         summary["per_violation"] = {v: _all_metrics([p for p in pairs if p[1].get("violation") == v], pools) for v in violations}
     delays = [row["peak_delay_s"] for _, row in pairs if row["peak_delay_s"] is not None]
     summary["peak_delay_s"] = {"median": float(np.median(delays)) if delays else None, "clips": len(delays)}
+    summary["right_before_onset"] = right_before_onset(pairs)
     summary["clips"] = len(clip_rows)
     return summary
+
+
+def right_before_onset(pairs: list[tuple[dict, dict]]) -> dict | None:
+    """Of the comparisons the clip score gets right where the impossible twin has an onset, those whose impossible
+    twin peaks before it, in the opening both twins share: {"pairs", "of_right"} (None without onsets).
+
+    With a pool relative to the clip's typical frame (`excess`), such a pair wins because the rest of the impossible
+    clip is calmer (a car that hangs, a ball that never comes out), not because the model reacted to the violation.
+    """
+    timed = [(p, i) for p, i in pairs if i.get("peak_delay_s") is not None]
+    if not timed:
+        return None
+    right = [i for p, i in timed if i["surprise"] > p["surprise"]]
+    return {"pairs": sum(i["peak_delay_s"] < 0 for i in right), "of_right": len(right)}
 
 
 def _all_metrics(pairs: list[tuple[dict, dict]], pools: Sequence[str]) -> dict:
