@@ -27,7 +27,8 @@ def outcomes(model: str, family: str) -> dict[str, list[int]]:
 
 
 def opening_seed(family: str) -> int:
-    """The first measured seed the bundled JEPA gets right (the page opens there), else the first one."""
+    """The first measured seed the bundled JEPA gets right by a reaction to the violation, else the first it gets
+    right at all, else the first one (the page opens there)."""
     right = outcomes("jepa", family)["more"]
     return right[0] if right else SEEDS[0]
 
@@ -78,7 +79,8 @@ wrong_column.button(
 st.caption(
     f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right, "
     f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied (measured by `python -m dashboard.precomputed`); "
-    "each family opens on the first pair the bundled JEPA gets right."
+    "each family opens on the first pair the bundled JEPA gets right by a reaction to the violation (its impossible "
+    "twin peaking from the onset on), or else on the first it gets right."
 )
 
 with st.spinner("Simulating, rendering and scoring the pair..."):

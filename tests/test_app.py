@@ -78,6 +78,11 @@ def test_a_win_by_a_calmer_clip_is_told_from_a_reaction_to_the_violation():
     assert not PairScore(3.7, 1.6, 22, 6, 10).calm_win  # a wrong pair is not a win of any kind
 
 
+def test_the_lab_opens_on_a_pair_won_by_a_reaction_before_one_won_by_calm():
+    scores = {0: [1.6, 3.7, 6, 10], 1: [2.0, 1.0, 12, 10], 2: [1.0, 2.5, 14, 10], 3: [1.0, 1.0, 4, 10]}
+    assert seeds_by_outcome(scores) == {"more": [2, 0], "less": [1], "tie": [3]}
+
+
 def test_surprise_me_draws_a_new_pair():
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     app.button[0].click().run()

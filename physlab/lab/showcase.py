@@ -122,8 +122,9 @@ class _ScanJob:
 def scan_pairs(
     families: Iterable[Family], models: Iterable[str], seeds: Iterable[int], *, size: int = 128, workers: int = 1, progress=True
 ) -> tuple[dict[str, dict[str, dict[int, list[float]]]], list[str]]:
-    """Score seeds of every family with every model: {model: {family: {seed: [possible, impossible]}}}, and
-    the errors of seeds whose scene could not show its violation."""
+    """Score seeds of every family with every model: {model: {family: {seed: [possible, impossible,
+    impossible_peak, onset]}}} (clip surprises; the impossible twin's peak and the onset, source frames), and the
+    errors of seeds whose scene could not show its violation."""
     models, seeds = tuple(models), tuple(seeds)
     threads = max(1, (torch.get_num_threads() // workers)) if workers > 1 else 0
     jobs = [_ScanJob(family, seed, size, models, threads) for family in families for seed in seeds]  # one pair a task
@@ -136,7 +137,7 @@ def scan_pairs(
             errors.append(error)
             continue
         for name, score in scores.items():
-            found[name].setdefault(family, {})[seed] = [score.possible, score.impossible]
+            found[name].setdefault(family, {})[seed] = [score.possible, score.impossible, score.impossible_peak, score.onset]
     for per_family in found.values():  # in seed order, whatever order the workers finished in
         for family in per_family:
             per_family[family] = dict(sorted(per_family[family].items()))
@@ -162,8 +163,14 @@ def _model(name: str) -> WorldModel:
 
 def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
     """Seeds of one family by outcome ("more": right, "less": wrong, "tie"), in seed order, from
-    {seed: [possible, impossible]} as `scan_pairs` gives them."""
+    {seed: [possible, impossible, impossible_peak, onset]} as `scan_pairs` gives them; among the right ones, those
+    won by a reaction to the violation come first and calm wins (`PairScore.calm_win`) after them."""
     found: dict[str, list[int]] = {name: [] for name in OUTCOMES}
-    for seed, (possible, impossible) in sorted(scores.items()):
-        found[outcome(possible, impossible)].append(seed)
+    calm = []
+    for seed, (possible, impossible, impossible_peak, onset) in sorted(scores.items()):
+        if PairScore(possible, impossible, int(impossible_peak), int(impossible_peak), int(onset)).calm_win:
+            calm.append(seed)
+        else:
+            found[outcome(possible, impossible)].append(seed)
+    found["more"] += calm
     return found
