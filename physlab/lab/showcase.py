@@ -62,7 +62,7 @@ class PairScore:
         surprise (the peak over the clip's typical frame) is the higher because the rest of the clip is calmer,
         not because the model reacted to the violation. Removal violations (a car that hangs, a ball that never
         comes out) win this way often (docs/results.md, 2026-12-01)."""
-        return self.outcome == "more" and self.impossible_peak < self.onset
+        return calm_win(self.possible, self.impossible, self.impossible_peak, self.onset)
 
     def calm_reason(self) -> str:
         """Why a calm win is one, in words (empty when it is not)."""
@@ -74,6 +74,11 @@ class PairScore:
             "of it is calmer than the possible twin's (its typical frame is less surprising), not because the model "
             "reacted to the violation."
         )
+
+
+def calm_win(possible: float, impossible: float, impossible_peak: int, onset: int) -> bool:
+    """Right ("more") with the impossible twin's peak (source frame) before the onset: see `PairScore.calm_win`."""
+    return outcome(possible, impossible) == "more" and impossible_peak < onset
 
 
 def outcome(possible: float, impossible: float) -> str:
@@ -168,7 +173,7 @@ def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {name: [] for name in OUTCOMES}
     calm = []
     for seed, (possible, impossible, impossible_peak, onset) in sorted(scores.items()):
-        if PairScore(possible, impossible, int(impossible_peak), int(impossible_peak), int(onset)).calm_win:
+        if calm_win(possible, impossible, int(impossible_peak), int(onset)):
             calm.append(seed)
         else:
             found[outcome(possible, impossible)].append(seed)
