@@ -6,7 +6,7 @@ import streamlit as st
 import physlab
 from dashboard.cache import MODELS, PREDICTS, model_picker, model_scale, scored_pair, showcase
 from dashboard.charts import curve_table, looking_times, twin_curves
-from physlab.lab.showcase import seeds_by_outcome
+from physlab.lab.showcase import calm_win, seeds_by_outcome
 
 VERDICT = {
     "more": "The impossible twin surprises the model more",
@@ -24,6 +24,12 @@ SEEDS = measured["seeds"]
 def outcomes(model: str, family: str) -> dict[str, list[int]]:
     """The measured seeds of a family by outcome under a model."""
     return seeds_by_outcome(measured["models"][model]["families"].get(family, {}))
+
+
+def calm_wins(model: str, family: str) -> int:
+    """How many of a family's measured seeds the model gets right by a calmer clip (`PairScore.calm_win`)."""
+    seeds = measured["models"][model]["families"].get(family, {}).values()
+    return sum(calm_win(possible, impossible, int(peak), int(onset)) for possible, impossible, peak, onset in seeds)
 
 
 def opening_seed(family: str) -> int:
@@ -78,6 +84,7 @@ wrong_column.button(
 )
 st.caption(
     f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right, "
+    f"{calm_wins(model_name, family_name)} of the right ones by a calmer clip, "
     f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied (measured by `python -m dashboard.precomputed`); "
     "each family opens on the first pair the bundled JEPA gets right by a reaction to the violation (its impossible "
     "twin peaking from the onset on), or else on the first it gets right."
@@ -140,7 +147,10 @@ if channels["impossible"]:
         for name in channels["impossible"]
     ]
     st.caption(
-        f"**Two kinds of surprise.** The {MODELS[model_name]} predicts two things and is surprised by each: "
+        f"**Two kinds of surprise.** The {MODELS[model_name]} predicts two things and is surprised by each; at "
+        "their highest: "
         + "; ".join(parts)
-        + ". A clip's surprise is mostly the larger of the two, raised a little when both are high."
+        + ". The curves take the larger of the two frame by frame, and the verdict above compares each twin's "
+        "highest point of that curve with its own typical frame, so a twin can have the lower peaks here and still "
+        "the higher surprise above."
     )

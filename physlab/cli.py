@@ -619,8 +619,8 @@ def format_table(summary: dict) -> str:
     early = summary.get("right_before_onset")
     if early and early["pairs"]:
         footer += (
-            f"\n{early['pairs']} of the {early['of_right']} right comparisons peak before the onset in the impossible"
-            " twin: it wins by a calmer rest of the clip, not by a reaction to the violation"
+            f"\nin {early['pairs']} of the {early['of_right']} right pairs the impossible twin peaks before the onset:"
+            " those win by a calmer rest of the clip, not by a reaction to the violation"
         )
     return "\n".join([*lines, footer])
 

@@ -119,7 +119,7 @@ def test_a_right_pair_whose_impossible_twin_peaks_before_the_onset_is_counted_ap
     pairs.append((_row(3, "possible", 1.0), wrong_early))
     summary = summarise(pairs, [r for p in pairs for r in p])
     assert summary["right_before_onset"] == {"pairs": 1, "of_right": 2}
-    assert "1 of the 2 right comparisons peak before the onset" in format_table(summary | {"pools": {}})
+    assert "in 1 of the 2 right pairs the impossible twin peaks before the onset" in format_table(summary | {"pools": {}})
     untimed = [(p, i | {"peak_delay_s": None}) for p, i in pairs]
     assert summarise(untimed, [r for p in untimed for r in p])["right_before_onset"] is None
 
