@@ -616,11 +616,17 @@ def format_table(summary: dict) -> str:
         footer += f"; {pairs} possible x impossible comparisons in {groups} groups (the intervals count groups)"
     if summary.get("crop") == "motion":
         footer += f"; {summary.get('motion_cropped', 0)} clips cropped to where their pair moves"
+    split = summary.get("divergence")
+    if split and "diverged" in pools:
+        footer += "\ndiverged: each pair scored from the first frame in which its twins differ, one baseline for both"
+        if split["median_after_onset_s"] is not None:
+            footer += f" (a median {split['median_after_onset_s']:+.2f} s from the onset)"
+        footer += f"; {split['from_start']} differ from the first frame, {split['never']} never"
     early = summary.get("right_before_onset")
     if early and early["pairs"]:
         footer += (
             f"\nin {early['pairs']} of the {early['of_right']} right pairs the impossible twin peaks before the onset:"
-            " those win by a calmer rest of the clip, not by a reaction to the violation"
+            " those win by a calmer rest of the clip, not by a reaction to the violation (`diverged` cannot be won so)"
         )
     return "\n".join([*lines, footer])
 

@@ -76,7 +76,7 @@ def test_the_pools_differ_as_documented():
     assert curve.clip_surprise("excess") == pytest.approx(4.0)  # the peak, 4 over the clip's median frame
     assert curve.clip_surprise("excess", after=1.0) == pytest.approx(2.0)  # the peak after 1 s, over the same median
     assert curve.clip_surprise("max", after=1.0) == 3.0
-    with pytest.raises(PhyslabError, match="pool must be one of max, mean, habituated, excess"):
+    with pytest.raises(PhyslabError, match="pool must be one of max, mean, habituated, excess, diverged"):
         curve.clip_surprise("median")
 
 
@@ -181,12 +181,17 @@ def test_evaluate_a_set(stimulus_set, tiny_model):
     summary = result.summary
     assert {"pairwise_accuracy", "auroc", "pairs", "per_concept", "errors", "pools", "after_onset"} <= set(summary)
     assert summary["pairs"] == 4 and not summary["errors"] and summary["groups"] == 4
-    assert set(summary["pools"]) == {"max", "mean", "habituated", "excess"}
+    assert set(summary["pools"]) == {"max", "mean", "habituated", "excess", "diverged"}
     assert summary["pools"][summary["pool"]]["pairwise_accuracy"] == summary["pairwise_accuracy"]
     assert summary["after_onset"]["pairs"] == 4
     assert set(summary["per_concept"]) == {"inertia", "gravity"}
     assert len(result.clips) == 8 and all(r["peak_delay_s"] is not None for r in result.clips)
     assert all(r["surprise_after_onset"] is not None for r in result.clips)
+    # physlab's twins are the same video up to the edit: the frame found is the onset, give or take a frame
+    split = summary["divergence"]
+    assert split["comparisons"] == 4 and split["never"] == 0
+    assert abs(split["median_after_onset_s"]) <= 0.2
+    assert "diverged: each pair scored from the first frame" in format_table(summary)
 
 
 def test_broken_clips_and_pairs_are_reported_and_the_rest_scored(stimulus_set, tiny_model, tmp_path):

@@ -56,6 +56,7 @@ def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict], pools: Sequ
     delays = [row["peak_delay_s"] for _, row in pairs if row["peak_delay_s"] is not None]
     summary["peak_delay_s"] = {"median": float(np.median(delays)) if delays else None, "clips": len(delays)}
     summary["right_before_onset"] = right_before_onset(pairs)
+    summary["divergence"] = divergence_found(pairs)
     summary["clips"] = len(clip_rows)
     return summary
 
@@ -72,6 +73,28 @@ def right_before_onset(pairs: list[tuple[dict, dict]]) -> dict | None:
         return None
     right = [i for p, i in timed if i["surprise"] > p["surprise"]]
     return {"pairs": sum(i["peak_delay_s"] < 0 for i in right), "of_right": len(right)}
+
+
+def divergence_found(pairs: list[tuple[dict, dict]]) -> dict | None:
+    """Where the comparisons' twins first differ (the `diverged` pool scores from there): how many never differ,
+    how many differ from the first frame, and, where the impossible twin has an onset, the median of divergence
+    minus onset in seconds with the share found within one frame of the onset (None: no row was scored as twins).
+    """
+    found = [i for _, i in pairs if "diverge_seconds" in i]
+    if not found:
+        return None
+    timed = [
+        i["diverge_seconds"] - i["onset_seconds"]
+        for i in found
+        if i.get("onset_seconds") is not None and i["diverge_seconds"] is not None
+    ]
+    return {
+        "comparisons": len(found),
+        "never": sum(i["diverge_seconds"] is None for i in found),
+        "from_start": sum(i["diverge_seconds"] == 0 for i in found),
+        "median_after_onset_s": float(np.median(timed)) if timed else None,
+        "timed": len(timed),
+    }
 
 
 def _all_metrics(pairs: list[tuple[dict, dict]], pools: Sequence[str]) -> dict:

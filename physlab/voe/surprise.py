@@ -6,9 +6,12 @@ space for the JEPA, in pixels for the pixel baseline), scored only where the pre
 frames: "max" (the peak; with the JEPA's two channels, a soft maximum of each channel's peak), "mean" (Garrido et
 al. 2025 found the mean over windows better for pairwise accuracy, the max for single-clip AUROC), or
 "habituated" (the largest excess of a frame over the median of the second before it), or "excess" (the peak's excess
-over the median of all the clip's scored frames). The last two make surprise relative to the clip's own typical
+over the median of all the clip's scored frames). These two make surprise relative to the clip's own typical
 error, as habituation in infant studies: a clip in a look the model never saw errs more everywhere, and that
-cancels. `evaluate` reports every pool beside the chosen one; docs/results.md has how each was chosen.
+cancels. "diverged" scores a pair's twins only where they differ: the peak from the first frame in which they
+differ on (physlab/voe/divergence.py, found from the frames, no onset needed), over the pair's median frame, one
+baseline for both, so a twin that is calmer after the edit cannot win by that. `evaluate` reports every pool beside
+the chosen one; docs/results.md has how each was chosen.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from physlab.errors import PhyslabError
 from physlab.model import ModelConfig, WorldModel, load_model
 from physlab.model.networks import as_pictures
 from physlab.scenes.clips import Clip
+from physlab.voe.divergence import Twins, pair_twins
 from physlab.voe.metrics import comparisons, summarise
 
-POOLS = ("max", "mean", "habituated", "excess")
+POOLS = ("max", "mean", "habituated", "excess", "diverged")
 DEFAULT_POOL = "excess"
 # What part of each frame is scored: the manifest's `crop` column where it gives one (else the whole frame), or
 # also, for pairs it gives none, where the pair's twins move (physlab/data/motion.py).
@@ -77,15 +81,22 @@ class SurpriseCurve:
         step = float(np.mean(np.diff(self.source_times))) if len(self.source_times) > 1 else 1.0 / self.fps
         return float(self.source_times[-1]) + (frame - len(self.source_times) + 1) * step
 
-    def clip_surprise(self, pool: str = DEFAULT_POOL, after: float | None = None) -> float:
+    def clip_surprise(self, pool: str = DEFAULT_POOL, after: float | None = None, twins: Twins | None = None) -> float:
         """One number for the clip, pooled over its scored frames (from `after` seconds on, if given): see POOLS.
 
         With several channels, "max" is a soft maximum of the channels' peaks, T log sum exp(peak / T): the
         stronger channel's peak, raised a little when the other one peaks too, so that a clip the stronger channel
-        finds as surprising as its twin (at a frame both share) is told apart by the other.
+        finds as surprising as its twin (at a frame both share) is told apart by the other. "diverged" needs the
+        clip's `twins` (physlab/voe/divergence.py); a clip without a twin gets its "excess".
         """
         if pool not in POOLS:
             raise PhyslabError(f"pool must be one of {', '.join(POOLS)}, got {pool!r}")
+        if pool == "diverged":
+            if twins is None:
+                pool = "excess"
+            else:
+                start = twins.diverge_s or 0.0
+                after = start if after is None else max(after, start)
         keep = slice(None) if after is None else self.seconds >= after - 1e-9
         values = self.values[keep]
         if np.isnan(values).all():
@@ -94,6 +105,8 @@ class SurpriseCurve:
             return float(np.nanmean(values))
         if pool == "habituated":
             return _habituated(self.values, self.fps, None if after is None else int(np.ceil(after * self.fps - 1e-9)))
+        if pool == "diverged":
+            return float(np.nanmax(values) - twins.baseline)
         if pool == "excess":
             # The baseline is the whole clip's typical frame, also when only frames after an onset are pooled.
             return float(np.nanmax(values) - np.nanmedian(self.values))
@@ -320,6 +333,7 @@ def evaluate(
             if on_progress is not None:
                 on_progress("scoring", done[0], len(videos))
 
+        frames = {row["clip"]: video.frames for row, video in zip(kept, videos)}
         if hasattr(model, "score_set"):  # a model that needs more than pixels: each clip's actions (physlab/control)
             curves_, failed = model.score_set(folder, kept, videos)
             scored(len(videos))
@@ -328,7 +342,8 @@ def evaluate(
         else:
             curves_ = score_videos(model, videos, batch_size, precision, aspect, scored)
         curves = {curve.name: curve for curve in curves_}
-    clip_rows = [_clip_row(row, curves[row["clip"]], pool) for row in kept]
+    twins = _pair_twins(kept, curves, frames)
+    clip_rows = [_clip_row(row, curves[row["clip"]], pool, twins.get(row["clip"])) for row in kept]
     pairs, pair_errors = comparisons(clip_rows, rows, folder)
     errors.extend(pair_errors)
     notes = _timing_notes(untimed) + warned
@@ -375,7 +390,24 @@ def _timing_notes(untimed: list[tuple[str, str]]) -> list[str]:
     return notes
 
 
-def _clip_row(row: dict, curve: SurpriseCurve, pool: str) -> dict:
+def _pair_twins(rows: list[dict], curves: dict[str, SurpriseCurve], frames: dict[str, np.ndarray]) -> dict[str, Twins]:
+    """Each clip's Twins, for the clips of pair ids scored with both labels."""
+    by_pair: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_pair[row["pair"]].append(row)
+    twins = {}
+    for group in by_pair.values():
+        if {row["label"] for row in group} != {"possible", "impossible"}:
+            continue
+        clips = [row["clip"] for row in group]
+        shared = pair_twins(
+            [frames[c] for c in clips], [row["label"] for row in group], [curves[c].values for c in clips], curves[clips[0]].fps
+        )
+        twins |= dict.fromkeys(clips, shared)
+    return twins
+
+
+def _clip_row(row: dict, curve: SurpriseCurve, pool: str, twins: Twins | None = None) -> dict:
     onset = number_or_none(row.get("onset_frame"), int)
     onset_s = None if onset is None else curve.source_time(onset)
     peak_s = curve.peak_seconds()
@@ -386,9 +418,11 @@ def _clip_row(row: dict, curve: SurpriseCurve, pool: str) -> dict:
         "concept": row["concept"],
         "violation": row.get("violation") or None,
         "onset_frame": onset,
-        "surprise": curve.clip_surprise(pool),
-        **{f"surprise_{name}": curve.clip_surprise(name) for name in POOLS},
-        "surprise_after_onset": None if onset_s is None else curve.clip_surprise(pool, after=onset_s),
+        "surprise": curve.clip_surprise(pool, twins=twins),
+        **{f"surprise_{name}": curve.clip_surprise(name, twins=twins) for name in POOLS},
+        "surprise_after_onset": None if onset_s is None else curve.clip_surprise(pool, after=onset_s, twins=twins),
+        "onset_seconds": None if onset_s is None else round(onset_s, 4),
+        "diverge_seconds": None if twins is None or twins.diverge_s is None else round(twins.diverge_s, 4),
         "peak_frame": curve.peak_frame(),
         "peak_seconds": round(peak_s, 4),
         "peak_delay_s": None if onset_s is None else round(peak_s - onset_s, 4),
