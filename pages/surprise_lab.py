@@ -6,7 +6,7 @@ import streamlit as st
 import physlab
 from dashboard.cache import MODELS, PREDICTS, model_picker, model_scale, scored_pair, showcase
 from dashboard.charts import curve_table, looking_times, twin_curves
-from physlab.lab.showcase import calm_win, seeds_by_outcome
+from physlab.lab.showcase import calm, reacts, seeds_by_outcome
 
 VERDICT = {
     "more": "The impossible twin surprises the model more",
@@ -29,12 +29,17 @@ def outcomes(model: str, family: str) -> dict[str, list[int]]:
 def calm_wins(model: str, family: str) -> int:
     """How many of a family's measured seeds the model gets right by a calmer clip (`PairScore.calm_win`)."""
     seeds = measured["models"][model]["families"].get(family, {}).values()
-    return sum(calm_win(possible, impossible, int(peak), int(onset)) for possible, impossible, peak, onset in seeds)
+    return sum(calm(score) for score in seeds)
+
+
+def reactions(model: str, family: str) -> int:
+    """How many of a family's measured seeds the model gets right scored only where the twins differ."""
+    return sum(reacts(score) for score in measured["models"][model]["families"].get(family, {}).values())
 
 
 def opening_seed(family: str) -> int:
-    """The first measured seed the bundled JEPA gets right by a reaction to the violation, else the first it gets
-    right at all, else the first one (the page opens there)."""
+    """The first measured seed the bundled JEPA gets right both as pairs are compared and where the twins differ,
+    else the first it gets right at all, else the first one (the page opens there)."""
     right = outcomes("jepa", family)["more"]
     return right[0] if right else SEEDS[0]
 
@@ -83,11 +88,11 @@ wrong_column.button(
     else f"Seeds of this family the {MODELS[model_name]} gets wrong or ties: {', '.join(map(str, wrong))}.",
 )
 st.caption(
-    f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right, "
-    f"{calm_wins(model_name, family_name)} of the right ones by a calmer clip, "
-    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied (measured by `python -m dashboard.precomputed`); "
-    "each family opens on the first pair the bundled JEPA gets right by a reaction to the violation (its impossible "
-    "twin peaking from the onset on), or else on the first it gets right."
+    f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right "
+    f"({calm_wins(model_name, family_name)} of them by a calmer clip), "
+    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied; scored only where the twins differ, "
+    f"{reactions(model_name, family_name)} right (measured by `python -m dashboard.precomputed`). "
+    "Each family opens on the first pair the bundled JEPA gets right both ways, or else on the first it gets right."
 )
 
 with st.spinner("Simulating, rendering and scoring the pair..."):
@@ -107,8 +112,10 @@ text = {
     "tie": f"{VERDICT['tie']} at {score.possible:.2f}: {score.tie_reason()}. A tie is not a success.",
 }[score.outcome]
 {"more": st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
-if score.calm_win:
-    st.info(score.calm_reason())
+if score.calm_win or (score.reaction not in (None, score.outcome)):
+    st.info(" ".join(part for part in (score.calm_reason(), score.reaction_text()) if part))
+elif score.reaction is not None:
+    st.caption(score.reaction_text())
 
 twins_column, frame_column = st.columns([1, 1], gap="medium")
 with twins_column:

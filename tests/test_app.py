@@ -79,8 +79,23 @@ def test_a_win_by_a_calmer_clip_is_told_from_a_reaction_to_the_violation():
 
 
 def test_the_lab_opens_on_a_pair_won_by_a_reaction_before_one_won_by_calm():
-    scores = {0: [1.6, 3.7, 6, 10], 1: [2.0, 1.0, 12, 10], 2: [1.0, 2.5, 14, 10], 3: [1.0, 1.0, 4, 10]}
-    assert seeds_by_outcome(scores) == {"more": [2, 0], "less": [1], "tie": [3]}
+    scores = {
+        0: [1.6, 3.7, 6, 10, 0.5, 0.2],  # a calm win, wrong where the twins differ
+        1: [2.0, 1.0, 12, 10, 0.5, 0.2],
+        2: [1.0, 2.5, 14, 10, 0.5, 0.2],  # peaks after the onset, but wrong where the twins differ
+        3: [1.0, 1.0, 4, 10, 0.3, 0.3],
+        4: [1.0, 2.5, 14, 10, 0.2, 0.9],  # right both ways
+    }
+    assert seeds_by_outcome(scores) == {"more": [4, 2, 0], "less": [1], "tie": [3]}
+
+
+def test_the_verdict_where_the_twins_differ_is_told_in_words():
+    calm = PairScore(1.6, 3.7, 22, 6, 10, diverge_frame=9, possible_diverged=0.8, impossible_diverged=0.3)
+    assert calm.outcome == "more" and calm.reaction == "less"
+    assert "from frame 9 on" in calm.reaction_text() and "does not react" in calm.reaction_text()
+    reacted = PairScore(1.6, 3.7, 22, 12, 10, diverge_frame=9, possible_diverged=0.3, impossible_diverged=0.8)
+    assert reacted.reaction == "more" and "reacts to the violation" in reacted.reaction_text()
+    assert PairScore(1.6, 3.7, 22, 12, 10).reaction is None and PairScore(1.6, 3.7, 22, 12, 10).reaction_text() == ""
 
 
 def test_surprise_me_draws_a_new_pair():

@@ -32,6 +32,8 @@ def test_the_showcase_covers_every_family_and_the_comparison_every_model_and_loo
     for entry in showcase["models"].values():
         assert set(entry["families"]) == families
         assert all(set(seeds) <= set(showcase["seeds"]) for seeds in entry["families"].values())
+        # each seed: both clip surprises, the impossible peak and the onset, both surprises where the twins differ
+        assert all(len(score) == 6 for seeds in entry["families"].values() for score in seeds.values())
     rows = precomputed.read_comparison()
     assert {(row["look"], row["model"]) for row in rows} == {(look, m) for look in precomputed.LOOKS for m in precomputed.MODELS}
     summaries = precomputed.summaries(rows, families)
@@ -58,3 +60,4 @@ def test_each_family_opens_on_a_pair_the_bundled_jepa_gets_right_when_scored_now
         assert now.outcome == "more", (family.name, opening, now)
         assert now.possible == pytest.approx(scores[opening][0], abs=0.02)
         assert now.impossible == pytest.approx(scores[opening][1], abs=0.02)
+        assert now.impossible_diverged == pytest.approx(scores[opening][5], abs=0.02)

@@ -18,26 +18,32 @@ from dataclasses import dataclass
 import torch
 
 from physlab.data.parallel import run_batches
+from physlab.data.video import video_from_frames
 from physlab.errors import PhyslabError
 from physlab.model import WorldModel, load_model
 from physlab.model.checkpoint import model_file
 from physlab.scenes.clips import Pair, make_pair, pybullet_client
 from physlab.scenes.spec import Family
-from physlab.voe.surprise import DEFAULT_POOL, SurpriseCurve, score_videos
+from physlab.voe.divergence import pair_twins
+from physlab.voe.surprise import DEFAULT_POOL, SurpriseCurve, model_input, score_videos
 
 OUTCOMES = ("more", "less", "tie")
 
 
 @dataclass(frozen=True)
 class PairScore:
-    """How surprised a model is by each twin: their clip surprise (as `evaluate` compares pairs) and
-    the frame each twin's surprise peaks at."""
+    """How surprised a model is by each twin: their clip surprise (as `evaluate` compares pairs), the frame each
+    twin's surprise peaks at, and, where known, the first source frame in which the twins differ with each one's
+    `diverged` surprise (scored only from there, one baseline for both: physlab/voe/divergence.py)."""
 
     possible: float
     impossible: float
     possible_peak: int
     impossible_peak: int
     onset: int
+    diverge_frame: int | None = None
+    possible_diverged: float | None = None
+    impossible_diverged: float | None = None
 
     @property
     def outcome(self) -> str:
@@ -63,6 +69,29 @@ class PairScore:
         not because the model reacted to the violation. Removal violations (a car that hangs, a ball that never
         comes out) win this way often (docs/results.md, 2026-12-01)."""
         return calm_win(self.possible, self.impossible, self.impossible_peak, self.onset)
+
+    @property
+    def reaction(self) -> str | None:
+        """The outcome scored only where the twins differ (None where unknown): "more" is a reaction to the
+        violation, which no calmer rest of the clip can give."""
+        if self.possible_diverged is None or self.impossible_diverged is None:
+            return None
+        return outcome(self.possible_diverged, self.impossible_diverged)
+
+    def reaction_text(self) -> str:
+        """The outcome where the twins differ, in words (empty where unknown)."""
+        if self.reaction is None:
+            return ""
+        start = "the same clip throughout" if self.diverge_frame is None else f"from frame {self.diverge_frame} on"
+        numbers = f"{self.impossible_diverged:.2f} for the impossible twin, {self.possible_diverged:.2f} for the possible one"
+        return {
+            "more": f"Scored only where the twins differ ({start}), the impossible twin is still the more surprising "
+            f"({numbers}): the model reacts to the violation.",
+            "less": f"Scored only where the twins differ ({start}), the possible twin is the more surprising "
+            f"({numbers}): the model does not react to the violation more than to what the possible twin does "
+            "instead.",
+            "tie": f"Scored only where the twins differ ({start}), they tie ({numbers}).",
+        }[self.reaction]
 
     def calm_reason(self) -> str:
         """Why a calm win is one, in words (empty when it is not)."""
@@ -90,15 +119,25 @@ def outcome(possible: float, impossible: float) -> str:
 
 def score_pair(pair: Pair, model: WorldModel) -> tuple[list[SurpriseCurve], PairScore]:
     """The twins' surprise curves (possible first) and their score, from the raw frames."""
-    clips = (pair.possible, pair.impossible)
-    curves = score_videos(model, [(clip.label, clip.frames, clip.fps) for clip in clips])
+    spec = model_input(model.config)
+    videos = [video_from_frames(clip.label, clip.frames, clip.fps, spec) for clip in (pair.possible, pair.impossible)]
+    curves = score_videos(model, videos)
     possible, impossible = curves
+    twins = pair_twins([v.frames for v in videos], ["possible", "impossible"], [c.values for c in curves], possible.fps)
+    diverge = (
+        None
+        if twins.diverge_s is None
+        else int(possible.frames[min(round(twins.diverge_s * possible.fps), len(possible.frames) - 1)])
+    )
     score = PairScore(
         possible=possible.clip_surprise(DEFAULT_POOL),
         impossible=impossible.clip_surprise(DEFAULT_POOL),
         possible_peak=possible.peak_frame(),
         impossible_peak=impossible.peak_frame(),
         onset=pair.onset_frame,
+        diverge_frame=diverge,
+        possible_diverged=possible.clip_surprise("diverged", twins=twins),
+        impossible_diverged=impossible.clip_surprise("diverged", twins=twins),
     )
     return curves, score
 
@@ -128,8 +167,9 @@ def scan_pairs(
     families: Iterable[Family], models: Iterable[str], seeds: Iterable[int], *, size: int = 128, workers: int = 1, progress=True
 ) -> tuple[dict[str, dict[str, dict[int, list[float]]]], list[str]]:
     """Score seeds of every family with every model: {model: {family: {seed: [possible, impossible,
-    impossible_peak, onset]}}} (clip surprises; the impossible twin's peak and the onset, source frames), and the
-    errors of seeds whose scene could not show its violation."""
+    impossible_peak, onset, possible_diverged, impossible_diverged]}}} (clip surprises; the impossible twin's peak
+    and the onset, source frames; each twin's surprise where they differ), and the errors of seeds whose scene
+    could not show its violation."""
     models, seeds = tuple(models), tuple(seeds)
     threads = max(1, (torch.get_num_threads() // workers)) if workers > 1 else 0
     jobs = [_ScanJob(family, seed, size, models, threads) for family in families for seed in seeds]  # one pair a task
@@ -142,7 +182,14 @@ def scan_pairs(
             errors.append(error)
             continue
         for name, score in scores.items():
-            found[name].setdefault(family, {})[seed] = [score.possible, score.impossible, score.impossible_peak, score.onset]
+            found[name].setdefault(family, {})[seed] = [
+                score.possible,
+                score.impossible,
+                score.impossible_peak,
+                score.onset,
+                score.possible_diverged,
+                score.impossible_diverged,
+            ]
     for per_family in found.values():  # in seed order, whatever order the workers finished in
         for family in per_family:
             per_family[family] = dict(sorted(per_family[family].items()))
@@ -168,14 +215,22 @@ def _model(name: str) -> WorldModel:
 
 def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
     """Seeds of one family by outcome ("more": right, "less": wrong, "tie"), in seed order, from
-    {seed: [possible, impossible, impossible_peak, onset]} as `scan_pairs` gives them; among the right ones, those
-    won by a reaction to the violation come first and calm wins (`PairScore.calm_win`) after them."""
+    {seed: [possible, impossible, impossible_peak, onset, possible_diverged, impossible_diverged]} as `scan_pairs`
+    gives them. Among the right ones, those also right where the twins differ (`PairScore.reaction`) come first,
+    then the others that are not calm wins, then calm wins (`PairScore.calm_win`)."""
     found: dict[str, list[int]] = {name: [] for name in OUTCOMES}
-    calm = []
-    for seed, (possible, impossible, impossible_peak, onset) in sorted(scores.items()):
-        if calm_win(possible, impossible, int(impossible_peak), int(onset)):
-            calm.append(seed)
-        else:
-            found[outcome(possible, impossible)].append(seed)
-    found["more"] += calm
+    for seed, score in sorted(scores.items()):
+        found[outcome(score[0], score[1])].append(seed)
+    found["more"].sort(key=lambda seed: (not reacts(scores[seed]), calm(scores[seed])))
     return found
+
+
+def calm(score: list[float]) -> bool:
+    """A calm win (`PairScore.calm_win`), from a `scan_pairs` entry."""
+    possible, impossible, impossible_peak, onset = score[:4]
+    return calm_win(possible, impossible, int(impossible_peak), int(onset))
+
+
+def reacts(score: list[float]) -> bool:
+    """Right where the twins differ, from a `scan_pairs` entry (False where the entry has no such scores)."""
+    return len(score) >= 6 and score[4] is not None and outcome(score[4], score[5]) == "more"
