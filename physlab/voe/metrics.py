@@ -77,8 +77,8 @@ def right_before_onset(pairs: list[tuple[dict, dict]]) -> dict | None:
 
 def divergence_found(pairs: list[tuple[dict, dict]]) -> dict | None:
     """Where the comparisons' twins first differ (the `diverged` pool scores from there): how many never differ,
-    how many differ from the first frame, and, where the impossible twin has an onset, the median of divergence
-    minus onset in seconds with the share found within one frame of the onset (None: no row was scored as twins).
+    how many differ from the first frame, and, over the `timed` ones whose impossible twin has an onset, the median
+    of divergence minus onset in seconds (None: no row was scored as twins).
     """
     found = [i for _, i in pairs if "diverge_seconds" in i]
     if not found:
