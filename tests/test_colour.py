@@ -85,6 +85,17 @@ def test_calibration_centres_and_scales_each_channel_on_possible_clips():
     torch.testing.assert_close(peaks.std(dim=0), torch.ones(2), atol=1e-4, rtol=0)
 
 
+def test_the_latents_nll_is_calibrated_as_it_is_not_logged():
+    """The latents' NLL is negative where the model is sure and right: a log would clamp those frames to one floor
+    value and leave the colour channel alone to decide them. A squared error is logged."""
+    raw = torch.tensor([[[-1.5, -0.2, 0.7]], [[0.1, 0.2, 0.4]]]).transpose(0, 1)  # (B 1, channels 2, T 3)
+    nll = build_model(COLOURED.model_copy(update={"predict_variance": True, "surprise_energy": "nll"}))
+    torch.testing.assert_close(nll._log_scale(raw)[:, 0], raw[:, 0])
+    torch.testing.assert_close(nll._log_scale(raw)[:, 1], raw[:, 1].log())
+    squared = build_model(COLOURED.model_copy(update={"predict_variance": True, "surprise_energy": "squared_error"}))
+    assert squared._log_scale(raw)[0, 0, 0] < -20  # a squared error is never negative: this is the clamp
+
+
 def test_a_clip_with_channels_peaks_at_their_soft_maximum():
     frames, fps = np.arange(4), 12.0
     latents, colour = np.array([np.nan, 1.0, 2.0, 0.5]), np.array([np.nan, 0.0, -1.0, 1.5])

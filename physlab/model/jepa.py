@@ -168,23 +168,32 @@ class JEPA(nn.Module):
     def surprise_channels(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, T, 3, H, W) -> (B, channels, T): per channel of `config.channel_names`, the per-frame surprise.
 
-        With one channel it is the latents' prediction energy; with colour, each channel's log energy,
-        centred and scaled by its peaks on possible clips (`calibrate`), so the channels are comparable.
+        With one channel it is the latents' prediction energy; with colour, each channel's energy on a log scale
+        (`_log_scale`), centred and scaled by its peaks on possible clips (`calibrate`), so the channels are
+        comparable.
         """
         raw = self._raw_channels(frames)
         if self.colour is None:
             return raw
         centre, spread = self.calibration[:, 0, None], self.calibration[:, 1, None]
-        return (raw.clamp(min=1e-12).log() - centre.to(raw)) / spread.to(raw)
+        return (self._log_scale(raw) - centre.to(raw)) / spread.to(raw)
 
     @torch.no_grad()
     def calibrate(self, batches: Iterable[torch.Tensor]) -> None:
         """Set each channel's scale from possible clips (batches of (B, T, 3, H, W)): the median and standard
-        deviation of the log of each clip's peak."""
-        peaks = torch.cat([self._raw_channels(frames).float().nan_to_num(nan=0.0).amax(dim=2) for frames in batches])
-        logs = peaks.clamp(min=1e-12).log()
+        deviation of each clip's peak on the log scale (`_log_scale`)."""
+        peaks = torch.cat([self._raw_channels(frames).float().nan_to_num(nan=-torch.inf).amax(dim=2) for frames in batches])
+        logs = self._log_scale(peaks)
         spread = logs.std(dim=0) if logs.shape[0] > 1 else torch.ones(logs.shape[1])
         self.calibration.copy_(torch.stack([logs.median(dim=0).values, spread.clamp(min=1e-3)], dim=1))
+
+    def _log_scale(self, raw: torch.Tensor) -> torch.Tensor:
+        """(B, channels, ...) energies on a log scale: the log of a squared error; the latents' NLL
+        (`surprise_energy: nll`) as it is, being a log-likelihood already, negative where the model is sure and right."""
+        logs = raw.clamp(min=1e-12).log()
+        if self.config.predict_variance and self.config.surprise_energy == "nll":
+            logs[:, 0] = raw[:, 0]
+        return logs
 
     def _raw_channels(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, channels, T) per-frame prediction energy of each channel; NaN where no prediction reaches."""
