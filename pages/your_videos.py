@@ -32,7 +32,8 @@ def evaluated_zip(data: bytes, name: str, model_name: str, crop: str):
 
 
 def per_concept(summary: dict) -> pd.DataFrame:
-    """Per concept, then overall: pairs, accuracy with its 95% interval, AUROC, onset-to-peak delay."""
+    """Per concept, then overall: pairs, accuracy with its 95% interval, AUROC, the accuracy where the twins
+    differ (the `diverged` pool), onset-to-peak delay."""
     rows = []
     for concept, metrics in [*summary["per_concept"].items(), ("overall", summary)]:
         delay = metrics.get("peak_delay_s")
@@ -43,6 +44,7 @@ def per_concept(summary: dict) -> pd.DataFrame:
                 "pairwise accuracy": metrics["pairwise_accuracy"],
                 "95% interval": interval_text(metrics.get("pairwise_interval")),
                 "AUROC": metrics["auroc"],
+                "where the twins differ": metrics["pools"]["diverged"]["pairwise_accuracy"],
                 "onset to peak (s)": delay.get("median") if isinstance(delay, dict) else delay,
             }
         )
@@ -125,11 +127,18 @@ with set_tab:
         if not summary["pairs"]:
             st.error(f"{upload.name}: no complete pair could be scored.")
             st.stop()
-        overall, auroc, pairs = st.columns(3)
+        overall, auroc, differ, pairs = st.columns(4)
         low, high = summary["pairwise_interval"]
         overall.metric("Pairwise accuracy", f"{summary['pairwise_accuracy']:.2f}", help=f"95% interval {low:.2f}-{high:.2f}")
         overall.caption(f"95% interval {low:.2f}-{high:.2f}")
         auroc.metric("AUROC", "-" if summary["auroc"] is None else f"{summary['auroc']:.2f}")
+        differ.metric(
+            "Where the twins differ",
+            f"{summary['pools']['diverged']['pairwise_accuracy']:.2f}",
+            help="Pairwise accuracy with each pair scored only from the first frame in which its twins differ, one "
+            "baseline for both: a twin that is merely calmer after its edit cannot win it, so it counts reactions to "
+            "the violation. A model with no physics scores below 0.5 here (README: the diverged pool).",
+        )
         pairs.metric("Pairs", summary["pairs"])
         table = per_concept(summary)
         st.dataframe(

@@ -167,10 +167,11 @@ def test_your_videos_evaluates_a_zipped_set_and_rejects_a_bad_zip():
     data = export_zip(physlab.load_family("inertia"), 2, size=64)
     app = _upload(page("your_videos").run(), "stimulus_set", [("inertia.zip", data, "application/zip")])
     assert not app.exception
-    assert [m.label for m in app.metric] == ["Pairwise accuracy", "AUROC", "Pairs"]
-    assert app.metric[2].value == "2"
+    assert [m.label for m in app.metric] == ["Pairwise accuracy", "AUROC", "Where the twins differ", "Pairs"]
+    assert app.metric[3].value == "2"
+    assert "where the twins differ" in app.dataframe[0].value.columns
     next(box for box in app.checkbox if "where it moves" in box.label).check().run()
-    assert not app.exception and app.metric[2].value == "2"
+    assert not app.exception and app.metric[3].value == "2"
     assert any("cropped to where their pair moves" in caption.value for caption in app.caption)
     app = _upload(page("your_videos").run(), "stimulus_set", [("bad.zip", b"PK nonsense", "application/zip")])
     assert not app.exception
