@@ -91,7 +91,7 @@ st.caption(
     f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right "
     f"({calm_wins(model_name, family_name)} of them by a calmer clip), "
     f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied; scored only where the twins differ, "
-    f"{reactions(model_name, family_name)} right (measured by `python -m dashboard.precomputed`). "
+    f"{reactions(model_name, family_name)} of {len(SEEDS)} right (measured by `python -m dashboard.precomputed`). "
     "Each family opens on the first pair the bundled JEPA gets right both ways, or else on the first it gets right."
 )
 
@@ -111,9 +111,13 @@ text = {
     "each its peak over its own typical frame).",
     "tie": f"{VERDICT['tie']} at {score.possible:.2f}: {score.tie_reason()}. A tie is not a success.",
 }[score.outcome]
-{"more": st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
-if score.calm_win or (score.reaction not in (None, score.outcome)):
-    st.info(" ".join(part for part in (score.calm_reason(), score.reaction_text()) if part))
+# A pair right only by what the twins share, not where they differ, is shown as a caution, not a success.
+undone = score.outcome == "more" and score.reaction not in (None, "more")
+{"more": st.warning if undone else st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
+# The verdict where the twins differ is measured; the calm win is read from the peak's frame: it gives way.
+calm_note = score.calm_reason() if score.reaction in (None, "less", "tie") else ""
+if calm_note or score.reaction not in (None, score.outcome):
+    st.info(" ".join(part for part in (calm_note, score.reaction_text()) if part))
 elif score.reaction is not None:
     st.caption(score.reaction_text())
 

@@ -621,7 +621,10 @@ def format_table(summary: dict) -> str:
         footer += "\ndiverged: each pair scored from the first frame in which its twins differ, one baseline for both"
         if split["median_after_onset_s"] is not None:
             footer += f" (a median {split['median_after_onset_s']:+.2f} s from the onset)"
-        footer += f"; {split['from_start']} differ from the first frame, {split['never']} never"
+        footer += (
+            f"; of the {split['comparisons']} comparisons, {split['from_start']} differ from their first frame, "
+            f"{split['never']} never"
+        )
     early = summary.get("right_before_onset")
     if early and early["pairs"]:
         footer += (

@@ -92,7 +92,9 @@ def test_the_lab_opens_on_a_pair_won_by_a_reaction_before_one_won_by_calm():
 def test_the_verdict_where_the_twins_differ_is_told_in_words():
     calm = PairScore(1.6, 3.7, 22, 6, 10, diverge_frame=9, possible_diverged=0.8, impossible_diverged=0.3)
     assert calm.outcome == "more" and calm.reaction == "less"
-    assert "from frame 9 on" in calm.reaction_text() and "does not react" in calm.reaction_text()
+    assert "from frame 9 on" in calm.reaction_text() and "more surprised by what the possible twin does" in calm.reaction_text()
+    slight = PairScore(1.6, 3.7, 22, 12, 10, diverge_frame=9, possible_diverged=4.29, impossible_diverged=4.30)
+    assert slight.reaction == "more" and "only just" in slight.reaction_text() and "reacts" not in slight.reaction_text()
     reacted = PairScore(1.6, 3.7, 22, 12, 10, diverge_frame=9, possible_diverged=0.3, impossible_diverged=0.8)
     assert reacted.reaction == "more" and "reacts to the violation" in reacted.reaction_text()
     assert PairScore(1.6, 3.7, 22, 12, 10).reaction is None and PairScore(1.6, 3.7, 22, 12, 10).reaction_text() == ""

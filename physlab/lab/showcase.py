@@ -28,6 +28,9 @@ from physlab.voe.divergence import pair_twins
 from physlab.voe.surprise import DEFAULT_POOL, SurpriseCurve, model_input, score_videos
 
 OUTCOMES = ("more", "less", "tie")
+# A difference of surprise, in the bundled JEPA's units (standard deviations of a typical peak), too small to call
+# a reaction in words; the verdict still counts it, as `evaluate` does.
+SLIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -82,15 +85,23 @@ class PairScore:
         """The outcome where the twins differ, in words (empty where unknown)."""
         if self.reaction is None:
             return ""
-        start = "the same clip throughout" if self.diverge_frame is None else f"from frame {self.diverge_frame} on"
-        numbers = f"{self.impossible_diverged:.2f} for the impossible twin, {self.possible_diverged:.2f} for the possible one"
+        start = (
+            "they never do"
+            if self.diverge_frame is None
+            else f"from frame {self.diverge_frame} on, the first frame the model sees in which they differ"
+        )
+        numbers = (
+            f"{self.impossible_diverged:.2f} for the impossible twin, {self.possible_diverged:.2f} for the possible "
+            "one, each its peak from there over one typical frame shared by both"
+        )
+        scored = f"Scored only where the twins differ ({start})"
+        if self.reaction == "more" and self.impossible_diverged - self.possible_diverged < SLIGHT:
+            return f"{scored}, the impossible twin is the more surprising, but only just ({numbers}): hardly a reaction."
         return {
-            "more": f"Scored only where the twins differ ({start}), the impossible twin is still the more surprising "
-            f"({numbers}): the model reacts to the violation.",
-            "less": f"Scored only where the twins differ ({start}), the possible twin is the more surprising "
-            f"({numbers}): the model does not react to the violation more than to what the possible twin does "
-            "instead.",
-            "tie": f"Scored only where the twins differ ({start}), they tie ({numbers}).",
+            "more": f"{scored}, the impossible twin is still the more surprising ({numbers}): the model reacts to the violation.",
+            "less": f"{scored}, the possible twin is the more surprising ({numbers}): the model is more surprised by "
+            "what the possible twin does there than by the violation.",
+            "tie": f"{scored}, they tie ({numbers}).",
         }[self.reaction]
 
     def calm_reason(self) -> str:

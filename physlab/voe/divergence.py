@@ -16,10 +16,11 @@ import cv2
 import numpy as np
 
 # Two model frames are the same where their grey levels, blurred over a pixel to forgive codec and dither noise,
-# differ by at most this share of the full scale anywhere. On physlab's bench looks the frames before the onset
-# differ by 0 in most pairs (in every GIF and MPEG-4 one) and the first edited frame by 0.03 (dusk) to 0.46
-# (MPEG-4) at the median; docs/results.md has how often the frame found is the manifest's onset.
-TOLERANCE = 0.01
+# differ by at most this share of the full scale anywhere. Twins rendered alike and encoded apart are not alike to
+# the bit: H.264's rate control lets the opening of physlab's own mp4s differ by up to 0.015 at the model's size
+# (README's my_set), while the first edited frame differs by 0.03 (dusk) to 0.46 (MPEG-4) at the median. At 0.02
+# no my_set pair is found before its onset (0.01 found 30 of 160 early); docs/results.md has the rest.
+TOLERANCE = 0.02
 BLUR_PIXELS = 1.0
 
 
