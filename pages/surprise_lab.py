@@ -10,6 +10,7 @@ from physlab.lab.showcase import calm, reacts, seeds_by_outcome
 
 VERDICT = {
     "more": "The impossible twin surprises the model more",
+    "undone": "Right as pairs are compared, but not by a reaction to the violation: the impossible twin surprises the model more",
     "less": "The possible twin surprises the model more: it gets this pair wrong",
     "tie": "The twins tie",
 }
@@ -33,13 +34,14 @@ def calm_wins(model: str, family: str) -> int:
 
 
 def reactions(model: str, family: str) -> int:
-    """How many of a family's measured seeds the model gets right scored only where the twins differ."""
+    """How many of a family's measured seeds the model reacts to: right where the twins differ, by more than a
+    hair (`PairScore.reacts`)."""
     return sum(reacts(score) for score in measured["models"][model]["families"].get(family, {}).values())
 
 
 def opening_seed(family: str) -> int:
-    """The first measured seed the bundled JEPA gets right both as pairs are compared and where the twins differ,
-    else the first it gets right at all, else the first one (the page opens there)."""
+    """The first measured seed the bundled JEPA gets right and reacts to where the twins differ, else the first it
+    gets right at all, else the first one (the page opens there)."""
     right = outcomes("jepa", family)["more"]
     return right[0] if right else SEEDS[0]
 
@@ -90,9 +92,10 @@ wrong_column.button(
 st.caption(
     f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right "
     f"({calm_wins(model_name, family_name)} of them by a calmer clip), "
-    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied; scored only where the twins differ, "
-    f"{reactions(model_name, family_name)} of {len(SEEDS)} right (measured by `python -m dashboard.precomputed`). "
-    "Each family opens on the first pair the bundled JEPA gets right both ways, or else on the first it gets right."
+    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied; it reacts to the violation (right, by more "
+    f"than a hair, when the twins are scored only where they differ) in {reactions(model_name, family_name)} of "
+    f"{len(SEEDS)} (measured by `python -m dashboard.precomputed`). Each family opens on the first pair the bundled "
+    "JEPA reacts to, or else on the first it gets right."
 )
 
 with st.spinner("Simulating, rendering and scoring the pair..."):
@@ -104,19 +107,19 @@ with st.spinner("Simulating, rendering and scoring the pair..."):
 
 onset, fps, score = shown["onset"], shown["fps"], shown["score"]
 st.subheader(f"{shown['concept']}: {shown['violation'].replace('_', ' ')}", anchor=False)
+# A pair right only by what the twins share, not by a reaction where they differ, is a caution, not a success.
+undone = score.outcome == "more" and score.reaction is not None and not score.reacts
 text = {
-    "more": f"{VERDICT['more']} ({score.impossible:.2f} against {score.possible:.2f} for the possible twin, "
-    "each its peak over its own typical frame).",
+    "more": f"{VERDICT['undone' if undone else 'more']} ({score.impossible:.2f} against {score.possible:.2f} for the "
+    "possible twin, each its peak over its own typical frame).",
     "less": f"{VERDICT['less']} ({score.possible:.2f} against {score.impossible:.2f} for the impossible twin, "
     "each its peak over its own typical frame).",
     "tie": f"{VERDICT['tie']} at {score.possible:.2f}: {score.tie_reason()}. A tie is not a success.",
 }[score.outcome]
-# A pair right only by what the twins share, not where they differ, is shown as a caution, not a success.
-undone = score.outcome == "more" and score.reaction not in (None, "more")
 {"more": st.warning if undone else st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
 # The verdict where the twins differ is measured; the calm win is read from the peak's frame: it gives way.
-calm_note = score.calm_reason() if score.reaction in (None, "less", "tie") else ""
-if calm_note or score.reaction not in (None, score.outcome):
+calm_note = "" if score.reacts else score.calm_reason()
+if calm_note or undone or score.reaction not in (None, score.outcome):
     st.info(" ".join(part for part in (calm_note, score.reaction_text()) if part))
 elif score.reaction is not None:
     st.caption(score.reaction_text())

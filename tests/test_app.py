@@ -84,9 +84,11 @@ def test_the_lab_opens_on_a_pair_won_by_a_reaction_before_one_won_by_calm():
         1: [2.0, 1.0, 12, 10, 0.5, 0.2],
         2: [1.0, 2.5, 14, 10, 0.5, 0.2],  # peaks after the onset, but wrong where the twins differ
         3: [1.0, 1.0, 4, 10, 0.3, 0.3],
-        4: [1.0, 2.5, 14, 10, 0.2, 0.9],  # right both ways
+        4: [1.0, 2.5, 14, 10, 0.2, 0.9, 9],  # right both ways
+        5: [1.0, 2.5, 12, 10, 0.2, 0.9, 14],  # right where they differ, but its peak is in frames they share
+        6: [1.0, 2.5, 14, 10, 0.89, 0.9, 9],  # right where they differ by a hair: not a reaction
     }
-    assert seeds_by_outcome(scores) == {"more": [4, 2, 0], "less": [1], "tie": [3]}
+    assert seeds_by_outcome(scores) == {"more": [4, 5, 2, 6, 0], "less": [1], "tie": [3]}
 
 
 def test_the_verdict_where_the_twins_differ_is_told_in_words():
@@ -98,6 +100,11 @@ def test_the_verdict_where_the_twins_differ_is_told_in_words():
     reacted = PairScore(1.6, 3.7, 22, 12, 10, diverge_frame=9, possible_diverged=0.3, impossible_diverged=0.8)
     assert reacted.reaction == "more" and "reacts to the violation" in reacted.reaction_text()
     assert PairScore(1.6, 3.7, 22, 12, 10).reaction is None and PairScore(1.6, 3.7, 22, 12, 10).reaction_text() == ""
+    assert reacted.reacts and not slight.reacts and not calm.reacts
+    # the shared frames end where the twins differ, not at the onset: a peak at 14 before a difference at 24 is calm
+    hidden = PairScore(0.7, 1.9, 22, 14, 13, diverge_frame=24, possible_diverged=1.5, impossible_diverged=-0.4)
+    assert hidden.calm_win and "before frame 24, where the twins start to differ" in hidden.calm_reason()
+    assert "the violation starts at frame 13, hidden from view until then" in hidden.reaction_text()
 
 
 def test_surprise_me_draws_a_new_pair():

@@ -32,8 +32,9 @@ def test_the_showcase_covers_every_family_and_the_comparison_every_model_and_loo
     for entry in showcase["models"].values():
         assert set(entry["families"]) == families
         assert all(set(seeds) <= set(showcase["seeds"]) for seeds in entry["families"].values())
-        # each seed: both clip surprises, the impossible peak and the onset, both surprises where the twins differ
-        assert all(len(score) == 6 for seeds in entry["families"].values() for score in seeds.values())
+        # each seed: both clip surprises, the impossible peak and the onset, both surprises where the twins differ and
+        # the frame they start to differ at
+        assert all(len(score) == 7 for seeds in entry["families"].values() for score in seeds.values())
     rows = precomputed.read_comparison()
     assert {(row["look"], row["model"]) for row in rows} == {(look, m) for look in precomputed.LOOKS for m in precomputed.MODELS}
     summaries = precomputed.summaries(rows, families)

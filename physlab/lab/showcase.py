@@ -28,9 +28,9 @@ from physlab.voe.divergence import pair_twins
 from physlab.voe.surprise import DEFAULT_POOL, SurpriseCurve, model_input, score_videos
 
 OUTCOMES = ("more", "less", "tie")
-# A difference of surprise, in the bundled JEPA's units (standard deviations of a typical peak), too small to call
-# a reaction in words; the verdict still counts it, as `evaluate` does.
-SLIGHT = 0.1
+# A lead of the impossible twin where the twins differ smaller than this share of the larger of the two is not
+# called a reaction (a share, so it holds in every model's units); the verdict still counts it, as `evaluate` does.
+SLIGHT_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,27 @@ class PairScore:
         return "the two peaks are the same number"
 
     @property
+    def shared_until(self) -> float:
+        """The first source frame the twins do not share: where they differ when that was measured (none: they
+        share every frame), else the onset."""
+        if self.reaction is None:
+            return self.onset
+        return math.inf if self.diverge_frame is None else self.diverge_frame
+
+    @property
     def calm_win(self) -> bool:
-        """Right, but with the impossible twin's peak before the onset, in the opening both twins share: its clip
-        surprise (the peak over the clip's typical frame) is the higher because the rest of the clip is calmer,
-        not because the model reacted to the violation. Removal violations (a car that hangs, a ball that never
-        comes out) win this way often (docs/results.md, 2026-12-01)."""
-        return calm_win(self.possible, self.impossible, self.impossible_peak, self.onset)
+        """Right, but with the impossible twin's peak in the frames both twins share: its clip surprise (the peak
+        over the clip's typical frame) is the higher because the rest of the clip is calmer, not because the model
+        reacted to the violation. Removal violations (a car that hangs, a ball that never comes out) win this way
+        often (docs/results.md, 2026-12-01)."""
+        return calm_win(self.possible, self.impossible, self.impossible_peak, self.shared_until)
+
+    @property
+    def reacts(self) -> bool:
+        """Where the twins differ, the impossible twin is the more surprising by more than a hair (SLIGHT_SHARE)."""
+        if self.reaction != "more":
+            return False
+        return not slight(self.possible_diverged, self.impossible_diverged)
 
     @property
     def reaction(self) -> str | None:
@@ -85,17 +100,18 @@ class PairScore:
         """The outcome where the twins differ, in words (empty where unknown)."""
         if self.reaction is None:
             return ""
-        start = (
-            "they never do"
-            if self.diverge_frame is None
-            else f"from frame {self.diverge_frame} on, the first frame the model sees in which they differ"
-        )
+        if self.diverge_frame is None:
+            start = "they never do"
+        else:
+            start = f"from frame {self.diverge_frame} on, the first frame the model sees in which they differ"
+            if self.diverge_frame > self.onset + 2:
+                start += f"; the violation starts at frame {self.onset}, hidden from view until then"
         numbers = (
             f"{self.impossible_diverged:.2f} for the impossible twin, {self.possible_diverged:.2f} for the possible "
-            "one, each its peak from there over one typical frame shared by both"
+            "one, each its peak from there minus the median of both twins' frames together"
         )
         scored = f"Scored only where the twins differ ({start})"
-        if self.reaction == "more" and self.impossible_diverged - self.possible_diverged < SLIGHT:
+        if self.reaction == "more" and not self.reacts:
             return f"{scored}, the impossible twin is the more surprising, but only just ({numbers}): hardly a reaction."
         return {
             "more": f"{scored}, the impossible twin is still the more surprising ({numbers}): the model reacts to the violation.",
@@ -109,16 +125,29 @@ class PairScore:
         if not self.calm_win:
             return ""
         return (
-            f"The impossible twin's surprise peaks at frame {self.impossible_peak}, before the violation's onset at "
-            f"frame {self.onset}, while the two clips are still the same clip. It comes out ahead because the rest "
+            f"The impossible twin's surprise peaks at frame {self.impossible_peak}, {self._before_shared()}, while the "
+            "two clips are still the same clip. It comes out ahead because the rest "
             "of it is calmer than the possible twin's (its typical frame is less surprising), not because the model "
             "reacted to the violation."
         )
 
+    def _before_shared(self) -> str:
+        if self.reaction is None:
+            return f"before the violation's onset at frame {self.onset}"
+        if self.diverge_frame is None:
+            return "in frames the twins share (they never differ)"
+        return f"before frame {self.diverge_frame}, where the twins start to differ"
 
-def calm_win(possible: float, impossible: float, impossible_peak: int, onset: int) -> bool:
-    """Right ("more") with the impossible twin's peak (source frame) before the onset: see `PairScore.calm_win`."""
-    return outcome(possible, impossible) == "more" and impossible_peak < onset
+
+def calm_win(possible: float, impossible: float, impossible_peak: int, shared_until: float) -> bool:
+    """Right ("more") with the impossible twin's peak (source frame) before `shared_until`, the first frame the
+    twins do not share: see `PairScore.calm_win`."""
+    return outcome(possible, impossible) == "more" and impossible_peak < shared_until
+
+
+def slight(possible: float, impossible: float) -> bool:
+    """The impossible twin's lead is under SLIGHT_SHARE of the larger of the two (in size)."""
+    return impossible - possible < SLIGHT_SHARE * max(abs(possible), abs(impossible))
 
 
 def outcome(possible: float, impossible: float) -> str:
@@ -178,9 +207,9 @@ def scan_pairs(
     families: Iterable[Family], models: Iterable[str], seeds: Iterable[int], *, size: int = 128, workers: int = 1, progress=True
 ) -> tuple[dict[str, dict[str, dict[int, list[float]]]], list[str]]:
     """Score seeds of every family with every model: {model: {family: {seed: [possible, impossible,
-    impossible_peak, onset, possible_diverged, impossible_diverged]}}} (clip surprises; the impossible twin's peak
-    and the onset, source frames; each twin's surprise where they differ), and the errors of seeds whose scene
-    could not show its violation."""
+    impossible_peak, onset, possible_diverged, impossible_diverged, diverge_frame]}}} (clip surprises; the
+    impossible twin's peak and the onset, source frames; each twin's surprise where they differ, and the source frame
+    where they start to, None if never), and the errors of seeds whose scene could not show its violation."""
     models, seeds = tuple(models), tuple(seeds)
     threads = max(1, (torch.get_num_threads() // workers)) if workers > 1 else 0
     jobs = [_ScanJob(family, seed, size, models, threads) for family in families for seed in seeds]  # one pair a task
@@ -200,6 +229,7 @@ def scan_pairs(
                 score.onset,
                 score.possible_diverged,
                 score.impossible_diverged,
+                score.diverge_frame,
             ]
     for per_family in found.values():  # in seed order, whatever order the workers finished in
         for family in per_family:
@@ -225,10 +255,10 @@ def _model(name: str) -> WorldModel:
 
 
 def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
-    """Seeds of one family by outcome ("more": right, "less": wrong, "tie"), in seed order, from
-    {seed: [possible, impossible, impossible_peak, onset, possible_diverged, impossible_diverged]} as `scan_pairs`
-    gives them. Among the right ones, those also right where the twins differ (`PairScore.reaction`) come first,
-    then the others that are not calm wins, then calm wins (`PairScore.calm_win`)."""
+    """Seeds of one family by outcome ("more": right, "less": wrong, "tie"), in seed order, from `scan_pairs`'
+    {seed: [possible, impossible, impossible_peak, onset, possible_diverged, impossible_diverged, diverge_frame]}.
+    Among the right ones, those the model reacts to where the twins differ (`PairScore.reacts`) come first, then
+    the others that are not calm wins, then calm wins (`PairScore.calm_win`)."""
     found: dict[str, list[int]] = {name: [] for name in OUTCOMES}
     for seed, score in sorted(scores.items()):
         found[outcome(score[0], score[1])].append(seed)
@@ -236,12 +266,19 @@ def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
     return found
 
 
-def calm(score: list[float]) -> bool:
-    """A calm win (`PairScore.calm_win`), from a `scan_pairs` entry."""
+def calm(score: list) -> bool:
+    """A calm win (`PairScore.calm_win`), from a `scan_pairs` entry: the impossible peak in the frames the twins
+    share (up to where they differ, where that was measured; else up to the onset)."""
     possible, impossible, impossible_peak, onset = score[:4]
-    return calm_win(possible, impossible, int(impossible_peak), int(onset))
+    shared_until = onset
+    if len(score) >= 7 and score[4] is not None:
+        shared_until = math.inf if score[6] is None else score[6]
+    return calm_win(possible, impossible, int(impossible_peak), shared_until)
 
 
-def reacts(score: list[float]) -> bool:
-    """Right where the twins differ, from a `scan_pairs` entry (False where the entry has no such scores)."""
-    return len(score) >= 6 and score[4] is not None and outcome(score[4], score[5]) == "more"
+def reacts(score: list) -> bool:
+    """The model reacts where the twins differ (`PairScore.reacts`), from a `scan_pairs` entry (False where the
+    entry has no such scores)."""
+    if len(score) < 6 or score[4] is None:
+        return False
+    return outcome(score[4], score[5]) == "more" and not slight(score[4], score[5])
