@@ -92,10 +92,10 @@ wrong_column.button(
 st.caption(
     f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right "
     f"({calm_wins(model_name, family_name)} of them by a calmer clip), "
-    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied; it reacts to the violation (right, by more "
-    f"than a hair, when the twins are scored only where they differ) in {reactions(model_name, family_name)} of "
-    f"{len(SEEDS)} (measured by `python -m dashboard.precomputed`). Each family opens on the first pair the bundled "
-    "JEPA reacts to, or else on the first it gets right."
+    f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied. Scored only where the twins differ, it "
+    f"reacts to the violation (the impossible twin ahead by more than a hair) in {reactions(model_name, family_name)} "
+    f"of the {len(SEEDS)}, right or wrong overall (measured by `python -m dashboard.precomputed`). Each family opens "
+    "on the first pair the bundled JEPA gets right and reacts to, or else on the first it gets right."
 )
 
 with st.spinner("Simulating, rendering and scoring the pair..."):
@@ -117,8 +117,8 @@ text = {
     "tie": f"{VERDICT['tie']} at {score.possible:.2f}: {score.tie_reason()}. A tie is not a success.",
 }[score.outcome]
 {"more": st.warning if undone else st.success, "less": st.error, "tie": st.warning}[score.outcome](text)
-# The verdict where the twins differ is measured; the calm win is read from the peak's frame: it gives way.
-calm_note = "" if score.reacts else score.calm_reason()
+# The calm note explains the verdict's numbers; the reaction, measured where the twins differ, is said beside it.
+calm_note = score.calm_reason()
 if calm_note or undone or score.reaction not in (None, score.outcome):
     st.info(" ".join(part for part in (calm_note, score.reaction_text()) if part))
 elif score.reaction is not None:

@@ -126,9 +126,8 @@ class PairScore:
             return ""
         return (
             f"The impossible twin's surprise peaks at frame {self.impossible_peak}, {self._before_shared()}, while the "
-            "two clips are still the same clip. It comes out ahead because the rest "
-            "of it is calmer than the possible twin's (its typical frame is less surprising), not because the model "
-            "reacted to the violation."
+            "two clips are still the same clip. Its lead in the numbers above comes from the rest of it being calmer "
+            "than the possible twin's (its typical frame is less surprising), not from a peak at the violation."
         )
 
     def _before_shared(self) -> str:
