@@ -69,9 +69,7 @@ class PairScore:
     def shared_until(self) -> float:
         """The first source frame the twins do not share: where they differ when that was measured (none: they
         share every frame), else the onset."""
-        if self.reaction is None:
-            return self.onset
-        return math.inf if self.diverge_frame is None else self.diverge_frame
+        return shared_until(self.onset, self.diverge_frame, measured=self.reaction is not None)
 
     @property
     def calm_win(self) -> bool:
@@ -84,9 +82,7 @@ class PairScore:
     @property
     def reacts(self) -> bool:
         """Where the twins differ, the impossible twin is the more surprising by more than a hair (SLIGHT_SHARE)."""
-        if self.reaction != "more":
-            return False
-        return not slight(self.possible_diverged, self.impossible_diverged)
+        return reacted(self.possible_diverged, self.impossible_diverged)
 
     @property
     def reaction(self) -> str | None:
@@ -144,9 +140,20 @@ def calm_win(possible: float, impossible: float, impossible_peak: int, shared_un
     return outcome(possible, impossible) == "more" and impossible_peak < shared_until
 
 
-def slight(possible: float, impossible: float) -> bool:
-    """The impossible twin's lead is under SLIGHT_SHARE of the larger of the two (in size)."""
-    return impossible - possible < SLIGHT_SHARE * max(abs(possible), abs(impossible))
+def shared_until(onset: int, diverge_frame: int | None, measured: bool) -> float:
+    """The first source frame two twins do not share: where they start to differ when that was `measured` (never:
+    infinity), else the onset."""
+    if not measured:
+        return onset
+    return math.inf if diverge_frame is None else diverge_frame
+
+
+def reacted(possible_diverged: float | None, impossible_diverged: float | None) -> bool:
+    """Scored where the twins differ, the impossible twin is ahead by SLIGHT_SHARE of the larger of the two (in
+    size) or more; False where the scores are unknown."""
+    if possible_diverged is None or impossible_diverged is None or outcome(possible_diverged, impossible_diverged) != "more":
+        return False
+    return impossible_diverged - possible_diverged >= SLIGHT_SHARE * max(abs(possible_diverged), abs(impossible_diverged))
 
 
 def outcome(possible: float, impossible: float) -> str:
@@ -269,15 +276,11 @@ def calm(score: list) -> bool:
     """A calm win (`PairScore.calm_win`), from a `scan_pairs` entry: the impossible peak in the frames the twins
     share (up to where they differ, where that was measured; else up to the onset)."""
     possible, impossible, impossible_peak, onset = score[:4]
-    shared_until = onset
-    if len(score) >= 7 and score[4] is not None:
-        shared_until = math.inf if score[6] is None else score[6]
-    return calm_win(possible, impossible, int(impossible_peak), shared_until)
+    measured = len(score) >= 7 and score[4] is not None
+    return calm_win(possible, impossible, int(impossible_peak), shared_until(onset, score[6] if measured else None, measured))
 
 
 def reacts(score: list) -> bool:
     """The model reacts where the twins differ (`PairScore.reacts`), from a `scan_pairs` entry (False where the
     entry has no such scores)."""
-    if len(score) < 6 or score[4] is None:
-        return False
-    return outcome(score[4], score[5]) == "more" and not slight(score[4], score[5])
+    return len(score) >= 6 and reacted(score[4], score[5])
