@@ -24,11 +24,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from bench_generalization import make_sets
+from bench_generalization import make_sets, pooled
 
 from physlab.files import write_json
 from physlab.model import load_model
-from physlab.voe.metrics import interval_text, wilson_interval
+from physlab.voe.metrics import interval_text
 from physlab.voe.surprise import POOLS, evaluate
 
 HERE = Path(__file__).resolve().parent
@@ -46,17 +46,11 @@ def measure(sets: dict[str, Path], models: list[str]) -> dict[str, dict[str, dic
     return summaries
 
 
-def grouped(by_look: dict[str, dict], pool: str, key: str = "pools") -> dict[str, dict]:
-    """One pool's wins and pair ids on the own, seen and held-out (pooled) looks of one model."""
+def grouped(by_look: dict[str, dict], pool: str) -> dict[str, dict]:
+    """One pool's accuracy on the own, seen and held-out (pooled) looks of one model, pooled as the generalization
+    bench pools looks (`pooled`: weighted by comparisons, the interval over pair ids)."""
     looks = {"own": ["classic"], "seen": ["randomized"], "unseen": [look for look in by_look if look.startswith("heldout_")]}
-    rows = {}
-    for group, names in looks.items():
-        metrics = [by_look[look][key][pool] for look in names]
-        groups = sum(m["groups"] for m in metrics)
-        wins = sum(m["pairwise_accuracy"] * m["groups"] for m in metrics if m["pairwise_accuracy"] is not None)
-        share = wins / groups if groups else None
-        rows[group] = {"pairwise_accuracy": share, "interval": wilson_interval(share or 0.0, groups), "groups": groups}
-    return rows
+    return {group: pooled([by_look[look]["pools"][pool] for look in names]) for group, names in looks.items()}
 
 
 def table(summaries: dict[str, dict[str, dict]], baselines: list[str]) -> dict[str, dict]:
@@ -77,15 +71,14 @@ def table(summaries: dict[str, dict[str, dict]], baselines: list[str]) -> dict[s
 
 def reactions(by_look: dict[str, dict]) -> dict[str, dict]:
     """Per violation, the JEPA's wins and pairs under `diverged` on the seen and held-out looks together."""
-    counts: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    parts: dict[str, list[dict]] = defaultdict(list)
     for look, summary in by_look.items():
         if look == "classic":
             continue
         for violation, metrics in summary.get("per_violation", {}).items():
-            scored = metrics["pools"]["diverged"]
-            counts[violation][0] += (scored["pairwise_accuracy"] or 0.0) * scored["groups"]
-            counts[violation][1] += scored["groups"]
-    return {v: {"wins": round(w), "pairs": n} for v, (w, n) in sorted(counts.items())}
+            parts[violation].append(metrics["pools"]["diverged"])
+    together = {violation: pooled(metrics) for violation, metrics in sorted(parts.items())}
+    return {v: {"wins": round((m["pairwise_accuracy"] or 0.0) * m["pairs"]), "pairs": m["pairs"]} for v, m in together.items()}
 
 
 def plot(rows: dict[str, dict], path: Path) -> None:
@@ -133,7 +126,9 @@ def main() -> None:
     print(f"\n{'pool':11s} {'model':12s}" + "".join(f" {g:>17s}" for g in GROUPS))
     for pool, row in rows.items():
         for model, groups in row["models"].items():
-            cells = "".join(f" {groups[g]['pairwise_accuracy']:.3f} ({interval_text(groups[g]['interval'])})" for g in GROUPS)
+            cells = "".join(
+                f" {groups[g]['pairwise_accuracy']:.3f} ({interval_text(groups[g]['pairwise_interval'])})" for g in GROUPS
+            )
             print(f"{pool:11s} {model:12s}{cells}")
         far = "".join(f" {row['baseline_from_chance'][g]:17.3f}" for g in GROUPS)
         margin = "".join(f" {row['margin'][g]:+17.3f}" for g in GROUPS)

@@ -14,8 +14,10 @@ spec.loader.exec_module(bench)
 
 
 def _summary(shares: dict[str, float], groups=8, violation_share=0.5):
-    pools = {pool: {"pairwise_accuracy": shares.get(pool, 0.5), "groups": groups} for pool in bench.POOLS}
-    per_violation = {"vanishes": {"pools": {"diverged": {"pairwise_accuracy": violation_share, "groups": groups}}}}
+    pools = {pool: {"pairwise_accuracy": shares.get(pool, 0.5), "pairs": groups, "groups": groups} for pool in bench.POOLS}
+    per_violation = {
+        "vanishes": {"pools": {"diverged": {"pairwise_accuracy": violation_share, "pairs": groups, "groups": groups}}}
+    }
     return {"pools": pools, "per_violation": per_violation}
 
 
