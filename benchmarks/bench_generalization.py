@@ -35,6 +35,7 @@ import numpy as np
 
 from physlab.data.stimuli import write_stimuli
 from physlab.model import load_model
+from physlab.scenes.clips import PAIR_DRAWS
 from physlab.scenes.families import load_families
 from physlab.scenes.looks import LOOK_DRAWS, look_names
 from physlab.voe.metrics import interval_text, pair_wins, paired_difference, wilson_interval
@@ -56,7 +57,7 @@ def make_sets(
     sets = {}
     for look in looks:
         # The draws' version in the name: a cache of older draws is left alone, not refused.
-        folder = HERE / "data" / f"looks_{look}_{pairs}_{seed}_{size}_draws{LOOK_DRAWS}"
+        folder = HERE / "data" / f"looks_{look}_{pairs}_{seed}_{size}_draws{LOOK_DRAWS}_pairs{PAIR_DRAWS}"
         report = write_stimuli(folder, families, pairs, seed=seed, size=size, workers=2, look=look)
         for error in report.errors:
             print(f"{look}: {error}")

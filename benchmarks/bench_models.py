@@ -20,6 +20,7 @@ from pathlib import Path
 from physlab.data.stimuli import write_stimuli
 from physlab.lab.looks import foreign_look
 from physlab.model import load_model
+from physlab.scenes.clips import PAIR_DRAWS
 from physlab.scenes.families import load_families
 from physlab.voe.metrics import interval_text
 from physlab.voe.plots import plot_accuracy_by_concept
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
     kind = "foreign" if args.foreign else "pairs"
-    folder = Path(args.set) if args.set else HERE / "data" / f"{kind}_{args.pairs}_{args.seed}_{args.size}"
+    folder = Path(args.set) if args.set else HERE / "data" / f"{kind}_{args.pairs}_{args.seed}_{args.size}_pairs{PAIR_DRAWS}"
     if not args.set:
         families = load_families(with_violations=True)
         families = [foreign_look(family) for family in families] if args.foreign else families

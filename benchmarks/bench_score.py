@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from physlab.data.stimuli import write_stimuli
+from physlab.scenes.clips import PAIR_DRAWS
 from physlab.scenes.families import load_families
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +31,7 @@ def main() -> None:
     parser.add_argument("--model", default="jepa")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    folder = HERE / "data" / "score_clips"
+    folder = HERE / "data" / f"score_clips_pairs{PAIR_DRAWS}"
     write_stimuli(folder, load_families("inertia,solidity,support_car", with_violations=True), 7, seed=7000, size=128, workers=2)
     clips = sorted(str(path) for path in (folder / "clips").glob("*.mp4"))[:41]
     print(f"{'measure':40s} value")

@@ -108,12 +108,15 @@ def make_comparison(workers: int) -> None:
     from physlab.lab.looks import foreign_look
     from physlab.lab.showcase import model_digest
     from physlab.model import load_model
+    from physlab.scenes.clips import PAIR_DRAWS
     from physlab.scenes.families import load_families
     from physlab.voe.surprise import evaluate
 
     rows, sets, errors = [], {}, []
     for look, prefix in LOOKS.items():
-        folder = ROOT / "benchmarks" / "data" / f"{prefix}_{COMPARISON_PAIRS}_{COMPARISON_SEED}_{COMPARISON_SIZE}"
+        folder = (
+            ROOT / "benchmarks" / "data" / f"{prefix}_{COMPARISON_PAIRS}_{COMPARISON_SEED}_{COMPARISON_SIZE}_pairs{PAIR_DRAWS}"
+        )
         families = load_families(with_violations=True)
         families = [foreign_look(family) for family in families] if look == "foreign" else families
         made = write_stimuli(folder, families, COMPARISON_PAIRS, seed=COMPARISON_SEED, size=COMPARISON_SIZE, workers=workers)

@@ -14,6 +14,7 @@ from dashboard.cache import MODELS, world_model
 from dashboard.charts import accuracy_chart, training_curves
 from dashboard.tables import concept_table, side_by_side
 from physlab.model.checkpoint import BUNDLED_DIR
+from physlab.scenes.clips import PAIR_DRAWS
 from physlab.train.loop import COLLAPSE_STD
 from physlab.voe.surprise import evaluate
 
@@ -40,7 +41,7 @@ def show(results: dict[str, dict], key: str) -> None:
 def fresh(families: list[str], pairs: int, seed: int) -> dict[str, dict]:
     """Make a new set (kept on disk and reused) and score it with every model, showing each step's progress."""
     key = hashlib.sha1(",".join(families).encode()).hexdigest()[:10]
-    folder = SETS_DIR / f"{key}_{pairs}_{seed}"
+    folder = SETS_DIR / f"{key}_{pairs}_{seed}_pairs{PAIR_DRAWS}"
     bar = st.progress(0.0, text="starting")
     for done, name in enumerate(families):
         bar.progress(0.5 * done / len(families), text=f"making pairs: {name} ({done + 1} of {len(families)} families)")

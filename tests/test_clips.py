@@ -44,6 +44,20 @@ def test_occluded_onsets_have_zero_visible_pixels(client):
             assert (pair.possible.masks[:edit] == label).any(), (name, seed)
 
 
+@pytest.mark.parametrize(("name", "seed"), [("permanence_vanish", 1), ("continuity", 0)])
+def test_an_edit_out_of_sight_does_not_glimpse_out_before_the_target_shows(client, name, seed):
+    # These two pairs used to differ at the edit by the shadow (2-3 px) and then be identical again until the
+    # target came out: the onset marked a frame with nothing to see.
+    pair = make_pair(load_family(name), seed, size=128, client=client)
+    differs = np.any(pair.possible.frames != pair.impossible.frames, axis=(1, 2, 3))
+    seen = np.zeros_like(differs)
+    for clip in (pair.possible, pair.impossible):
+        ids = [k for k, body in enumerate(clip.objects, 1) if body.split("~")[0] == "ball"]
+        seen |= np.isin(clip.masks, ids).any(axis=(1, 2))
+    first_seen = pair.onset_frame + int(np.argmax(seen[pair.onset_frame :]))
+    assert seen[first_seen] and differs[pair.onset_frame : first_seen + 1].all()
+
+
 def test_same_seed_same_bytes_even_after_other_clips(client):
     family = load_family("support_car")
     first = make_pair(family, 4, size=48, client=client)

@@ -21,7 +21,7 @@ from physlab.data.parallel import run_batches
 from physlab.data.settings import claim_settings
 from physlab.errors import PhyslabError
 from physlab.files import atomic_path, clean_partial_files, exclusive_folder, write_csv, write_json
-from physlab.scenes.clips import Clip, Pair, make_pair, pybullet_client
+from physlab.scenes.clips import PAIR_DRAWS, Clip, Pair, make_pair, pybullet_client
 from physlab.scenes.looks import Look, effective_look, look_settings
 from physlab.scenes.spec import Family
 
@@ -72,7 +72,7 @@ def write_stimuli(
     look = effective_look(look)
     with exclusive_folder(out):
         clean_partial_files(out)
-        claim_settings(out, "stimuli.json", {"size": size, "frames": frames, **look_settings(look)})
+        claim_settings(out, "stimuli.json", {"size": size, "frames": frames, "pair_draws": PAIR_DRAWS, **look_settings(look)})
         report = SetReport(manifest=out / "manifest.csv")
         todo: dict[str, list[int]] = {}
         for family in families:

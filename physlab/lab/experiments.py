@@ -233,10 +233,11 @@ def _stimulus_set(spec: StimulusSpec, experiment: Experiment, out: Path, progres
             raise PhyslabError(f"{experiment.source}: stimuli folder {folder} has no manifest.csv")
         return folder, []
     from physlab.data.stimuli import write_stimuli
+    from physlab.scenes.clips import PAIR_DRAWS
 
     families = load_families(",".join(spec.families) if spec.families else None, with_violations=True)
     # The folder is named for everything that makes the pairs, so an edited file never reuses stale ones.
-    folder = out / "stimuli" / f"{spec.label}_{_digest(spec.model_dump())}"
+    folder = out / "stimuli" / f"{spec.label}_{_digest([spec.model_dump(), PAIR_DRAWS])}"
     result = write_stimuli(folder, families, spec.pairs, seed=spec.seed, size=spec.size, workers=2, progress=progress)
     if result.errors and not (folder / "manifest.csv").exists():
         raise PhyslabError(result.errors[0])

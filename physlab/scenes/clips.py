@@ -9,6 +9,7 @@ films the same kind of event in another room, palette, camera, size, frame rate 
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,12 +24,15 @@ from physlab.scenes.onsets import READ_PIXELS, Facts, detect_onset
 from physlab.scenes.render import render_trajectory
 from physlab.scenes.room import dress_set
 from physlab.scenes.simulate import simulate
-from physlab.scenes.spec import ConcreteScene, Family, sample_scene
+from physlab.scenes.spec import ConcreteScene, ConcreteViolation, Family, sample_scene
 from physlab.scenes.trajectory import Trajectory
-from physlab.scenes.violations import NoViolation, apply_violation
+from physlab.scenes.violations import ALT_SUFFIX, NoViolation, apply_violation
 from physlab.scenes.world import World, build_world, connect, disconnect
 
 MAX_ATTEMPTS = 30
+# How pairs are drawn; a stimulus folder records it, so a resumed folder never mixes two drawings. 2: an edit made
+# out of sight waits until it no longer glimpses out (by a shadow) before the target is seen (2026-12-01).
+PAIR_DRAWS = 2
 
 
 @dataclass
@@ -163,18 +167,25 @@ def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -
     base = render_trajectory(world, simulated)
     names = list(simulated.tracks)
     facts = Facts({name: (base[1] == k).sum(axis=(1, 2)) for k, name in enumerate(names, 1)})
-    edit_frame = detect_onset(simulated, facts, violation)
-    if edit_frame is None:
+    first_edit = detect_onset(simulated, facts, violation)
+    if first_edit is None:
         return None
-    try:
-        possible_traj, impossible_traj = apply_violation(simulated, edit_frame, violation, facts, rng)
-    except NoViolation:
-        return None
-    possible = _render_reusing(world, possible_traj, [(simulated, base)])
-    impossible = _render_reusing(world, impossible_traj, [(possible_traj, possible), (simulated, base)])
-    onset = _first_pixel_difference(possible[0], impossible[0])
-    if onset is None or onset > scene.frames - 3:
-        return None
+    for edit_frame in _edit_frames(first_edit, violation, facts):
+        try:
+            possible_traj, impossible_traj = apply_violation(simulated, edit_frame, violation, facts, copy.deepcopy(rng))
+        except NoViolation:
+            return None
+        possible = _render_reusing(world, possible_traj, [(simulated, base)])
+        impossible = _render_reusing(world, impossible_traj, [(possible_traj, possible), (simulated, base)])
+        onset = _first_pixel_difference(possible[0], impossible[0])
+        if onset is None or onset > scene.frames - 3:
+            return None
+        if violation.detector != "occluded" or _shows_until_seen(
+            violation, onset, (possible_traj, possible), (impossible_traj, impossible)
+        ):
+            break
+    else:
+        return None  # at every frame the target is hidden, the edit glimpses out and hides again: redraw the scene
     look = world.look
     possible = (film_frames(possible[0], look, seed, attempt), possible[1])
     impossible = (film_frames(impossible[0], look, seed, attempt), impossible[1])
@@ -182,6 +193,45 @@ def _try_pair(world: World, rng: np.random.Generator, seed: int, attempt: int) -
         possible=Clip(*possible, names, scene, "possible", violation.name, onset, edit_frame, look),
         impossible=Clip(*impossible, list(impossible_traj.tracks), scene, "impossible", violation.name, onset, edit_frame, look),
     )
+
+
+def _edit_frames(first: int, violation: ConcreteViolation, facts: Facts) -> list[int]:
+    """Frames at which the edit may be made: the detector's, and for an edit made out of sight, each later frame
+    the target stays hidden (so that an edit whose first frame shows, by a shadow, can wait until it does not)."""
+    if violation.detector != "occluded":
+        return [first]
+    pixels = facts.visible_pixels[violation.targets[0]]
+    seen_again = np.flatnonzero(pixels[first:] > 0)
+    last = first + int(seen_again[0]) if len(seen_again) else len(pixels)
+    return list(range(first, last))
+
+
+Rendered = tuple[Trajectory, tuple[np.ndarray, np.ndarray]]
+
+
+def _shows_until_seen(violation: ConcreteViolation, onset: int, possible: Rendered, impossible: Rendered) -> bool:
+    """Whether an edit made out of sight, once it shows, keeps showing until a twin shows its target.
+
+    The twins' first difference can come before the target is seen (its shadow leads it into a gap), but it
+    must not glimpse out and hide again: a shadow beside the screen at the edit frame, then identical twins
+    until the target comes out, puts the onset where nothing is to be seen.
+    """
+    differs = np.any(possible[1][0] != impossible[1][0], axis=(1, 2, 3))
+    for frame in range(onset, len(differs)):
+        if _target_seen(violation, frame, possible, impossible):
+            return True
+        if not differs[frame]:
+            return False
+    return True
+
+
+def _target_seen(violation: ConcreteViolation, frame: int, *twins: Rendered) -> bool:
+    """Whether a target of the violation (or its changed stand-in) covers any pixel of `frame` in either twin."""
+    for trajectory, (_, masks) in twins:
+        ids = [k for k, name in enumerate(trajectory.tracks, 1) if name.removesuffix(ALT_SUFFIX) in violation.targets]
+        if np.isin(masks[frame], ids).any():
+            return True
+    return False
 
 
 def _render_reusing(
