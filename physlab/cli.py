@@ -625,11 +625,12 @@ def format_table(summary: dict) -> str:
             f"; of the {split['comparisons']} comparisons, {split['from_start']} differ from their first frame, "
             f"{split['never']} never"
         )
-    early = summary.get("right_before_onset")
+    early = summary.get("calm_wins")
     if early and early["pairs"]:
         footer += (
-            f"\nin {early['pairs']} of the {early['of_right']} right pairs the impossible twin peaks before the onset:"
-            " those win by a calmer rest of the clip, not by a reaction to the violation (`diverged` cannot be won so)"
+            f"\nin {early['pairs']} of the {early['of_right']} right pairs the impossible twin peaks before the twins"
+            " differ: those win by a calmer rest of the clip, not by a reaction to the violation (`diverged` cannot be"
+            " won so)"
         )
     return "\n".join([*lines, footer])
 

@@ -112,16 +112,22 @@ def test_pairwise_accuracy_counts_a_tie_as_a_miss_and_auroc_counts_each_clip_onc
     assert low < 0.5 < high
 
 
-def test_a_right_pair_whose_impossible_twin_peaks_before_the_onset_is_counted_apart():
-    early = _row(2, "impossible", 2.0) | {"peak_delay_s": -0.5}  # right, but its peak is in the shared opening
-    wrong_early = _row(3, "impossible", 0.5) | {"peak_delay_s": -0.5}  # early too, but wrong: not counted
-    pairs = [(_row(1, "possible", 1.0), _row(1, "impossible", 2.0)), (_row(2, "possible", 1.0), early)]
-    pairs.append((_row(3, "possible", 1.0), wrong_early))
+def test_a_right_pair_whose_impossible_twin_peaks_in_the_shared_frames_is_counted_apart():
+    timed = {"onset_seconds": 1.0, "diverge_seconds": None}
+    late = _row(1, "impossible", 2.0) | timed | {"peak_seconds": 1.2}
+    early = _row(2, "impossible", 2.0) | timed | {"peak_seconds": 0.5}  # right, but its peak is in the shared opening
+    wrong_early = _row(3, "impossible", 0.5) | timed | {"peak_seconds": 0.5}  # early too, but wrong: not counted
+    pairs = [(_row(1, "possible", 1.0), late), (_row(2, "possible", 1.0), early), (_row(3, "possible", 1.0), wrong_early)]
     summary = summarise(pairs, [r for p in pairs for r in p])
-    assert summary["right_before_onset"] == {"pairs": 1, "of_right": 2}
-    assert "in 1 of the 2 right pairs the impossible twin peaks before the onset" in format_table(summary | {"pools": {}})
-    untimed = [(p, i | {"peak_delay_s": None}) for p, i in pairs]
-    assert summarise(untimed, [r for p in untimed for r in p])["right_before_onset"] is None
+    assert summary["calm_wins"] == {"pairs": 1, "of_right": 2}
+    assert "in 1 of the 2 right pairs the impossible twin peaks before the twins differ" in format_table(summary | {"pools": {}})
+    # Where the twins were found to differ earlier than the onset (the edit shows before it), that is where they stop
+    # sharing: the early peak is then a reaction, and a peak after the onset but before a later divergence is calm.
+    found = [(p, i | {"diverge_seconds": 0.4 if i is early else 1.5}) for p, i in pairs]
+    assert summarise(found, [r for p in found for r in p])["calm_wins"] == {"pairs": 1, "of_right": 2}
+    assert summarise(found[1:2], [r for r in found[1]])["calm_wins"] == {"pairs": 0, "of_right": 1}
+    untimed = [(p, i | {"onset_seconds": None, "diverge_seconds": None}) for p, i in pairs]
+    assert summarise(untimed, [r for p in untimed for r in p])["calm_wins"] is None
 
 
 def test_every_possible_x_impossible_comparison_of_a_quadruplet_counts():

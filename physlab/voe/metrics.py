@@ -55,24 +55,34 @@ def summarise(pairs: list[tuple[dict, dict]], clip_rows: list[dict], pools: Sequ
         summary["per_violation"] = {v: _all_metrics([p for p in pairs if p[1].get("violation") == v], pools) for v in violations}
     delays = [row["peak_delay_s"] for _, row in pairs if row["peak_delay_s"] is not None]
     summary["peak_delay_s"] = {"median": float(np.median(delays)) if delays else None, "clips": len(delays)}
-    summary["right_before_onset"] = right_before_onset(pairs)
+    summary["calm_wins"] = calm_wins(pairs)
     summary["divergence"] = divergence_found(pairs)
     summary["clips"] = len(clip_rows)
     return summary
 
 
-def right_before_onset(pairs: list[tuple[dict, dict]]) -> dict | None:
-    """Of the comparisons the clip score gets right where the impossible twin has an onset, those whose impossible
-    twin peaks before it, in the opening both twins share: {"pairs", "of_right"} (None without onsets).
+def calm_wins(pairs: list[tuple[dict, dict]]) -> dict | None:
+    """Of the comparisons the clip score gets right, those whose impossible twin peaks in the frames both twins
+    share: before the twins start to differ (`diverge_seconds`, found from the frames) or, where that is unknown,
+    before the onset. {"pairs", "of_right"}; None where no comparison has either.
 
     With a pool relative to the clip's typical frame (`excess`), such a pair wins because the rest of the impossible
     clip is calmer (a car that hangs, a ball that never comes out), not because the model reacted to the violation.
+    The Surprise lab reads its pairs the same way (physlab/lab/showcase.py's `shared_until`).
     """
-    timed = [(p, i) for p, i in pairs if i.get("peak_delay_s") is not None]
-    if not timed:
+    judged = [(p, i, _shared_until(i)) for p, i in pairs]
+    judged = [(p, i, shared) for p, i, shared in judged if shared is not None]
+    if not judged:
         return None
-    right = [i for p, i in timed if i["surprise"] > p["surprise"]]
-    return {"pairs": sum(i["peak_delay_s"] < 0 for i in right), "of_right": len(right)}
+    right = [(i, shared) for p, i, shared in judged if i["surprise"] > p["surprise"]]
+    return {"pairs": sum(i["peak_seconds"] < shared for i, shared in right), "of_right": len(right)}
+
+
+def _shared_until(row: dict) -> float | None:
+    """Seconds into a clip where it stops sharing its twin's frames: where they differ, else its onset."""
+    if row.get("diverge_seconds") is not None:
+        return row["diverge_seconds"]
+    return row.get("onset_seconds")
 
 
 def divergence_found(pairs: list[tuple[dict, dict]]) -> dict | None:
