@@ -40,8 +40,8 @@ def reactions(model: str, family: str) -> int:
 
 
 def opening_seed(family: str) -> int:
-    """The first measured seed the bundled JEPA gets right and reacts to where the twins differ, else the first it
-    gets right at all, else the first one (the page opens there)."""
+    """The measured seed the bundled JEPA gets right and reacts to most clearly where the twins differ, else the
+    first it gets right at all, else the first one (the page opens there)."""
     right = outcomes("jepa", family)["more"]
     return right[0] if right else SEEDS[0]
 

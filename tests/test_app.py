@@ -87,8 +87,11 @@ def test_the_lab_opens_on_a_pair_won_by_a_reaction_before_one_won_by_calm():
         4: [1.0, 2.5, 14, 10, 0.2, 0.9, 9],  # right both ways
         5: [1.0, 2.5, 12, 10, 0.2, 0.9, 14],  # right where they differ, but its peak is in frames they share
         6: [1.0, 2.5, 14, 10, 0.89, 0.9, 9],  # right where they differ by a hair: not a reaction
+        7: [1.0, 2.5, 14, 10, 0.2, 0.3, 9],  # right both ways, by less than seed 4
     }
-    assert seeds_by_outcome(scores) == {"more": [4, 5, 2, 6, 0], "less": [1], "tie": [3]}
+    assert seeds_by_outcome(scores) == {"more": [4, 7, 5, 6, 2, 0], "less": [1], "tie": [3]}
+    scores[7][5] = 2.0  # now the clearest reaction: the page opens on it
+    assert seeds_by_outcome(scores)["more"][:2] == [7, 4]
 
 
 def test_the_verdict_where_the_twins_differ_is_told_in_words():

@@ -263,13 +263,22 @@ def _model(name: str) -> WorldModel:
 def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
     """Seeds of one family by outcome ("more": right, "less": wrong, "tie"), in seed order, from `scan_pairs`'
     {seed: [possible, impossible, impossible_peak, onset, possible_diverged, impossible_diverged, diverge_frame]}.
-    Among the right ones, those the model reacts to where the twins differ (`PairScore.reacts`) come first, then
-    the others that are not calm wins, then calm wins (`PairScore.calm_win`)."""
+    Among the right ones, those the model reacts to where the twins differ (`PairScore.reacts`) come first, the
+    clearest reaction first (so a page opens on a pair whose reaction no rounding can undo), then the others that
+    are not calm wins, then calm wins (`PairScore.calm_win`)."""
     found: dict[str, list[int]] = {name: [] for name in OUTCOMES}
     for seed, score in sorted(scores.items()):
         found[outcome(score[0], score[1])].append(seed)
-    found["more"].sort(key=lambda seed: (not reacts(scores[seed]), calm(scores[seed])))
+    found["more"].sort(key=lambda seed: (not reacts(scores[seed]), calm(scores[seed]), -lead(scores[seed])))
     return found
+
+
+def lead(score: list) -> float:
+    """How far ahead the impossible twin is where the twins differ, as a share of the larger score (0 where the
+    entry has no such scores)."""
+    if len(score) < 6 or score[4] is None or score[5] is None:
+        return 0.0
+    return (score[5] - score[4]) / max(abs(score[4]), abs(score[5]), 1e-12)
 
 
 def calm(score: list) -> bool:
