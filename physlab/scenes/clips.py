@@ -34,6 +34,8 @@ MAX_ATTEMPTS = 30
 # out of sight waits until it no longer glimpses out (by a shadow) before the target is seen (2026-12-01).
 PAIR_DRAWS = 2
 
+Rendered = tuple[Trajectory, tuple[np.ndarray, np.ndarray]]  # a trajectory, and its frames and masks
+
 
 @dataclass
 class Clip:
@@ -206,9 +208,6 @@ def _edit_frames(first: int, violation: ConcreteViolation, facts: Facts) -> list
     return list(range(first, last))
 
 
-Rendered = tuple[Trajectory, tuple[np.ndarray, np.ndarray]]
-
-
 def _shows_until_seen(violation: ConcreteViolation, onset: int, possible: Rendered, impossible: Rendered) -> bool:
     """Whether an edit made out of sight, once it shows, keeps showing until a twin shows its target.
 
@@ -234,9 +233,7 @@ def _target_seen(violation: ConcreteViolation, frame: int, *twins: Rendered) -> 
     return False
 
 
-def _render_reusing(
-    world: World, trajectory: Trajectory, rendered: list[tuple[Trajectory, tuple[np.ndarray, np.ndarray]]]
-) -> tuple[np.ndarray, np.ndarray]:
+def _render_reusing(world: World, trajectory: Trajectory, rendered: list[Rendered]) -> tuple[np.ndarray, np.ndarray]:
     """Render only the frames at which `trajectory` shows something no already rendered trajectory shows.
 
     Twins share the frames before the onset, and often after it too: an object that appears from
