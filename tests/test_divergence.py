@@ -29,6 +29,28 @@ def test_codec_noise_is_not_a_divergence():
     assert divergence_frame(possible, noisy) == 4
 
 
+def test_physlabs_own_h264_pairs_at_64_px_do_not_differ_before_their_onset(tmp_path):
+    # At 64 px no downscaling averages H.264's noise away: at a 2% tolerance gravity_drop seed 0 was found
+    # differing at its first frame (a newcomer's try, 2026-12-01).
+    from physlab.data.manifest import clip_path, read_manifest
+    from physlab.data.stimuli import write_stimuli
+    from physlab.data.video import read_video
+    from physlab.model import load_model
+    from physlab.scenes.families import load_families
+    from physlab.voe.surprise import model_input
+
+    write_stimuli(tmp_path, load_families("gravity_drop,inertia", with_violations=True), 2, size=64, workers=1, progress=False)
+    spec = model_input(load_model("jepa").config)
+    videos, onsets = {}, {}
+    for row in read_manifest(tmp_path):
+        videos.setdefault(row["pair"], {})[row["label"]] = read_video(clip_path(tmp_path, row["clip"]), spec)
+        onsets[row["pair"]] = int(row["onset_frame"])
+    for pair, twins in videos.items():
+        found = divergence_frame(twins["possible"].frames, twins["impossible"].frames)
+        onset = int(np.searchsorted(np.asarray(twins["impossible"].source_index), onsets[pair]))
+        assert found is not None and found >= onset, (pair, found, onset)
+
+
 def test_a_quadruplet_diverges_at_its_earliest_comparison():
     base = _clip(seed=2)
     late, early = base.copy(), base.copy()
