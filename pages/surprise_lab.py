@@ -6,11 +6,11 @@ import streamlit as st
 import physlab
 from dashboard.cache import MODELS, PREDICTS, model_picker, model_scale, scored_pair, showcase
 from dashboard.charts import curve_table, looking_times, twin_curves
-from physlab.lab.showcase import calm, reacts, seeds_by_outcome
+from physlab.lab.showcase import SLIGHT_SHARE, calm, reacts, seeds_by_outcome
 
 VERDICT = {
     "more": "The impossible twin surprises the model more",
-    "undone": "Right as pairs are compared, but not by a reaction to the violation: the impossible twin surprises the model more",
+    "undone": "Right by the default (excess) score, but not by a reaction to the violation: the impossible twin surprises the model more",
     "less": "The possible twin surprises the model more: it gets this pair wrong",
     "tie": "The twins tie",
 }
@@ -93,9 +93,10 @@ st.caption(
     f"Of seeds {SEEDS[0]}-{SEEDS[-1]} of {family_name}, the {MODELS[model_name]} gets {len(by_outcome['more'])} right "
     f"({calm_wins(model_name, family_name)} of them by a calmer clip), "
     f"{len(by_outcome['less'])} wrong and {len(by_outcome['tie'])} tied. Scored only where the twins differ, it "
-    f"reacts to the violation (the impossible twin ahead by more than a hair) in {reactions(model_name, family_name)} "
-    f"of the {len(SEEDS)}, right or wrong overall (measured by `python -m dashboard.precomputed`). Each family opens "
-    "on the first pair the bundled JEPA gets right and reacts to, or else on the first it gets right."
+    f"reacts to the violation (the impossible twin ahead there by more than {SLIGHT_SHARE:.0%} of the larger score) in "
+    f"{reactions(model_name, family_name)} of the {len(SEEDS)}, whether or not it gets the pair right by the default "
+    "score (measured by `python -m dashboard.precomputed`). Each family opens on the pair the bundled JEPA reacts to "
+    "most clearly among those it gets right, or else on the first it gets right."
 )
 
 with st.spinner("Simulating, rendering and scoring the pair..."):

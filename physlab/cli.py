@@ -622,8 +622,8 @@ def format_table(summary: dict) -> str:
         if split["median_after_onset_s"] is not None:
             footer += f" (a median {split['median_after_onset_s']:+.2f} s from the onset)"
         footer += (
-            f"; of the {split['comparisons']} comparisons, {split['from_start']} differ from their first frame, "
-            f"{split['never']} never"
+            f"; of the {split['comparisons']} comparisons, {split['from_start']} differ already in their first frame "
+            f"and {split['never']} never differ"
         )
     early = summary.get("calm_wins")
     if early and early["pairs"]:

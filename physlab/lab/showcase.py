@@ -109,8 +109,14 @@ class PairScore:
         scored = f"Scored only where the twins differ ({start})"
         if self.reaction == "more" and not self.reacts:
             return f"{scored}, the impossible twin is the more surprising, but only just ({numbers}): hardly a reaction."
+        if self.reaction == "more" and outcome(self.possible, self.impossible) != "more":
+            return (
+                f"{scored}, the impossible twin is the more surprising ({numbers}): the model does react to the "
+                "violation; it loses the pair on the possible twin's larger peak over the whole clip."
+            )
         return {
-            "more": f"{scored}, the impossible twin is still the more surprising ({numbers}): the model reacts to the violation.",
+            "more": f"{scored}, the impossible twin is also the more surprising ({numbers}): the model reacts to the "
+            "violation.",
             "less": f"{scored}, the possible twin is the more surprising ({numbers}): the model is more surprised by "
             "what the possible twin does there than by the violation.",
             "tie": f"{scored}, they tie ({numbers}).",
