@@ -34,6 +34,19 @@ def _tiny_config(steps=30, **changes):
 
 
 @pytest.mark.parametrize("kind", ["jepa", "pixel"])
+def test_horizon_energies_are_what_surprise_combines(kind):
+    model = build_model(TINY.model_copy(update={"kind": kind, "horizon": 3, "surprise_horizon": 3})).eval()
+    frames = torch.rand(2, 12, 3, 32, 32)
+    energies = model.horizon_energies(frames)
+    assert energies.shape == (2, 3, 12)
+    for how, combine in (("mean", lambda e: torch.nanmean(e, dim=1)), ("farthest", lambda e: e[:, -1])):
+        model.config = model.config.model_copy(update={"surprise_horizons": how})
+        assert torch.allclose(combine(energies), model.surprise_channels(frames)[:, 0], equal_nan=True)
+    assert torch.isnan(energies[:, 2, :3]).all()  # a prediction three frames ahead lands on frame 3 at the earliest
+    assert model.horizon_energies(frames[:, :2]).shape == (2, 3, 2)
+
+
+@pytest.mark.parametrize("kind", ["jepa", "pixel"])
 def test_loss_and_surprise_shapes(kind):
     model = build_model(TINY.model_copy(update={"kind": kind}))
     frames = torch.rand(3, 10, 3, 32, 32)

@@ -218,11 +218,18 @@ class JEPA(nn.Module):
 
             return horizon_surprise(predicted, steps, self.config, energy)
 
-    def _latent_surprise(self, frames: torch.Tensor) -> torch.Tensor:
-        """(B, T) per-frame prediction energy of the latents, pooled over the grid."""
+    @torch.no_grad()
+    def horizon_energies(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, surprise_horizon, T): the latents' prediction energy at each frame, row k from the
+        prediction made k + 1 frames before it (NaN where none reaches): what `surprise` combines, kept apart so a
+        frame can be scored by the expectation formed before a given moment (benchmarks/bench_foresight.py)."""
+        return self._latent_surprise(frames, combine=False)
+
+    def _latent_surprise(self, frames: torch.Tensor, combine: bool = True) -> torch.Tensor:
+        """(B, T) per-frame prediction energy of the latents, pooled over the grid ((B, horizons, T) uncombined)."""
         batch, steps = frames.shape[:2]
         if steps <= self.config.first_scored_frame:
-            return torch.full((batch, steps), float("nan"))
+            return torch.full((batch, steps) if combine else (batch, self.config.surprise_horizon, steps), float("nan"))
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
         predicted = scoring_predictions(self.predictor, self.seen(frames, latents), self.config.context)
@@ -236,7 +243,7 @@ class JEPA(nn.Module):
             )
             return pool_space(cells.reshape(batch, count, *latents.shape[3:]), self.config.spatial_pool)
 
-        return horizon_surprise(predicted, steps, self.config, energy)
+        return horizon_surprise(predicted, steps, self.config, energy, combine)
 
     def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0, nll: bool = True) -> torch.Tensor:
         """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance.

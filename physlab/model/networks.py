@@ -252,10 +252,15 @@ def scoring_predictions(predictor: nn.Module, latents: torch.Tensor, context: in
 
 
 def horizon_surprise(
-    predicted: torch.Tensor, steps: int, config: ModelConfig, energy: Callable[[torch.Tensor, int], torch.Tensor]
+    predicted: torch.Tensor,
+    steps: int,
+    config: ModelConfig,
+    energy: Callable[[torch.Tensor, int], torch.Tensor],
+    combine: bool = True,
 ) -> torch.Tensor:
     """(B, T) surprise of each frame from the predictions made 1..surprise_horizon frames before it, NaN where none
-    reaches from at least `config.context_needed` real frames.
+    reaches from at least `config.context_needed` real frames; with `combine=False`, (B, surprise_horizon, T), row k
+    the energy of the prediction made k + 1 frames before each frame.
 
     `predicted` is scoring_predictions' (B, n, horizon, ...); `energy(predictions, first)` scores
     (B, m, ...) predictions of frames first..first+m-1 against the clip and returns (B, m). The
@@ -267,7 +272,7 @@ def horizon_surprise(
         surprise[:, k, MIN_CONTEXT + k :] = energy(predicted[:, : count - k, k], MIN_CONTEXT + k).float().cpu()
         # A prediction made from fewer real frames than config.context_needed is not scored.
         surprise[:, k, : config.context_needed + k] = float("nan")
-    return _combine_horizons(surprise, config.surprise_horizons)
+    return _combine_horizons(surprise, config.surprise_horizons) if combine else surprise
 
 
 def _combine_horizons(surprise: torch.Tensor, how: str) -> torch.Tensor:

@@ -74,10 +74,11 @@ class PixelPredictor(nn.Module):
         """(B, 1, T): the one channel, pixels (the JEPA's interface, which may have several)."""
         return self.surprise(frames)[:, None]
 
-    def surprise(self, frames: torch.Tensor) -> torch.Tensor:
+    def surprise(self, frames: torch.Tensor, combine: bool = True) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, T) per-frame pixel prediction energy ((B, horizons, T) uncombined)."""
         batch, steps = frames.shape[:2]
         if steps <= self.config.first_scored_frame:
-            return torch.full((batch, steps), float("nan"))
+            return torch.full((batch, steps) if combine else (batch, self.config.surprise_horizon, steps), float("nan"))
         latents = encode_clips(self.encoder, frames)
         # Decoding is the costly part: decode only the horizons that are scored.
         predicted = scoring_predictions(self.predictor, latents, self.config.context)[:, :, : self.config.surprise_horizon]
@@ -89,4 +90,9 @@ class PixelPredictor(nn.Module):
             patches = F.avg_pool2d(errors.flatten(0, 1), cell).reshape(batch, count, *[s // cell for s in self._size()])
             return pool_space(patches, self.config.spatial_pool)
 
-        return horizon_surprise(predicted, steps, self.config, energy)
+        return horizon_surprise(predicted, steps, self.config, energy, combine)
+
+    @torch.no_grad()
+    def horizon_energies(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, T, 3, H, W) -> (B, surprise_horizon, T): as the JEPA's `horizon_energies`, in pixels."""
+        return self.surprise(frames, combine=False)
