@@ -62,6 +62,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_resolution.py
 	$(BIN)/python benchmarks/bench_generalization.py --held-out heldout_dusk,heldout_gif_corner,heldout_mpeg4_portrait --factors --ablations
 	$(BIN)/python benchmarks/bench_pools.py
+	$(BIN)/python benchmarks/bench_foresight.py
 	$(BIN)/python benchmarks/bench_planning.py
 	$(BIN)/python benchmarks/bench_world_model.py --world push
 
