@@ -10,7 +10,10 @@ from physlab.lab.showcase import SLIGHT_SHARE, calm, reacts, seeds_by_outcome
 
 VERDICT = {
     "more": "The impossible twin surprises the model more",
-    "undone": "Right by the default (excess) score, but not by a reaction to the violation: the impossible twin surprises the model more",
+    "undone": (
+        "Right by the default (excess) score, but not by a reaction to the violation: the impossible twin surprises "
+        "the model more"
+    ),
     "less": "The possible twin surprises the model more: it gets this pair wrong",
     "tie": "The twins tie",
 }
