@@ -115,8 +115,7 @@ class PairScore:
                 "violation; it loses the pair on the possible twin's larger peak over the whole clip."
             )
         return {
-            "more": f"{scored}, the impossible twin is also the more surprising ({numbers}): the model reacts to the "
-            "violation.",
+            "more": f"{scored}, the impossible twin is also the more surprising ({numbers}): the model reacts to the violation.",
             "less": f"{scored}, the possible twin is the more surprising ({numbers}): the model is more surprised by "
             "what the possible twin does there than by the violation.",
             "tie": f"{scored}, they tie ({numbers}).",
