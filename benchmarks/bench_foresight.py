@@ -158,6 +158,13 @@ def main() -> None:
             + "".join(f" {value:+17.3f}" for value in margin.values())
             + f"   <- {first} minus the better baseline"
         )
+    per_look = {name: {look: accuracy(rows) for look, rows in by_look.items()} for name, by_look in outcomes.items()}
+    print(f"\neach look on its own\n{'model':12s}" + "".join(f" {look.removeprefix('heldout_')[:17]:>17s}" for look in sets))
+    for name, by_look in per_look.items():
+        print(
+            f"{name:12s}"
+            + "".join(f" {c['pairwise_accuracy']:.3f} ({interval_text(c['pairwise_interval'])})" for c in by_look.values())
+        )
     per_violation: dict[str, list[bool]] = defaultdict(list)
     for look, rows in outcomes[first].items():
         if look != "classic":
@@ -172,6 +179,7 @@ def main() -> None:
         {
             "results": results,
             "margin": margin,
+            "per_look": per_look,
             "per_violation": {v: [sum(w), len(w)] for v, w in per_violation.items()},
             "sets": {look: str(folder) for look, folder in sets.items()},
         },
