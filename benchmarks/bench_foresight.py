@@ -20,7 +20,6 @@ generalization bench's (benchmarks/data/, made once); results go to benchmarks/r
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections import defaultdict
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_generalization import make_sets
+from bench_generalization import baseline_setup
 
 from physlab.data.manifest import clip_path, read_manifest
 from physlab.data.video import read_video
@@ -90,10 +89,9 @@ def grouped(by_look: dict[str, list[dict]]) -> dict[str, dict]:
 
 
 def plot(results: dict[str, dict[str, dict]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from physlab.voe.plots import save_figure
 
     models = list(results)
     figure, axis = plt.subplots(figsize=(6.5, 3.4))
@@ -110,26 +108,11 @@ def plot(results: dict[str, dict[str, dict]], path: Path) -> None:
     axis.set_ylabel("pairwise accuracy (tie = miss)")
     axis.set_title("the impossible twin the farther from the shared expectation")
     axis.legend(frameon=False, fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", type=int, default=8, help="pairs per family and look (default 8)")
-    parser.add_argument("--seed", type=int, default=100000)
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--models", default="jepa,pixel,untrained", help="the first is measured, the rest are baselines")
-    parser.add_argument("--untrained-seeds", type=int, default=3)
-    parser.add_argument("--held-out", default="heldout_dusk,heldout_gif_corner,heldout_mpeg4_portrait")
-    parser.add_argument("--out", default=str(HERE / "results"))
-    args = parser.parse_args()
-    names = []
-    for name in args.models.split(","):
-        names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
-    sets = make_sets(args.pairs, args.seed, args.size, args.held_out.split(","))
+    args, names, sets = baseline_setup(__doc__.split("\n\n")[0])
     outcomes, results = {}, {}
     for name in names:
         started = time.perf_counter()

@@ -294,6 +294,30 @@ def plot_one_change(table: dict, path: Path) -> bool:
     return True
 
 
+def model_names(models: str, untrained_seeds: int) -> list[str]:
+    """The comma-separated `models`, with "untrained" standing for the untrained encoder at each of its seeds."""
+    names = []
+    for name in models.split(","):
+        names += [f"untrained:{seed}" for seed in range(untrained_seeds)] if name == "untrained" else [name]
+    return names
+
+
+def baseline_setup(description: str) -> tuple[argparse.Namespace, list[str], dict[str, Path]]:
+    """The command line of the benches that measure one model against the physics-free baselines on this bench's
+    sets: the parsed options, the models' names (`model_names`) and the sets (`make_sets`, made on first use)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--pairs", type=int, default=8, help="pairs per family and look (default 8)")
+    parser.add_argument("--seed", type=int, default=100000)
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--models", default="jepa,pixel,untrained", help="the first is measured, the rest are baselines")
+    parser.add_argument("--untrained-seeds", type=int, default=3)
+    parser.add_argument("--held-out", default="heldout_dusk,heldout_gif_corner,heldout_mpeg4_portrait")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    args = parser.parse_args()
+    names = model_names(args.models, args.untrained_seeds)
+    return args, names, make_sets(args.pairs, args.seed, args.size, args.held_out.split(","))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--pairs", type=int, default=10, help="pairs per family and look")
@@ -314,9 +338,7 @@ def main() -> None:
     args = parser.parse_args()
     held_out = args.held_out.split(",") if args.held_out else None
     sets = make_sets(args.pairs, args.seed, args.size, held_out, args.factors, args.ablations)
-    names = []
-    for name in args.models.split(","):
-        names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
+    names = model_names(args.models, args.untrained_seeds)
     results, wins = score(sets, names, args.pool, args.crop)
     untrained_mean(results, [n for n in names if n.startswith("untrained")])
     table = report(results)

@@ -18,13 +18,12 @@ benchmarks/data/ and reused); results go to benchmarks/results/pools.json and po
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from bench_generalization import make_sets, pooled
+from bench_generalization import baseline_setup, pooled
 
 from physlab.files import write_json
 from physlab.model import load_model
@@ -82,10 +81,9 @@ def reactions(by_look: dict[str, dict]) -> dict[str, dict]:
 
 
 def plot(rows: dict[str, dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from physlab.voe.plots import save_figure
 
     models = list(next(iter(rows.values()))["models"])
     figure, axes = plt.subplots(1, len(GROUPS), figsize=(4.4 * len(GROUPS), 3.4), sharey=True)
@@ -101,26 +99,11 @@ def plot(rows: dict[str, dict], path: Path) -> None:
         axis.set_ylim(0, 1)
     axes[0].set_ylabel("pairwise accuracy (tie = miss)")
     axes[0].legend(frameon=False, fontsize=7)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", type=int, default=8, help="pairs per family and look (default 8)")
-    parser.add_argument("--seed", type=int, default=100000)
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--models", default="jepa,pixel,untrained", help="the first is measured, the rest are baselines")
-    parser.add_argument("--untrained-seeds", type=int, default=3)
-    parser.add_argument("--held-out", default="heldout_dusk,heldout_gif_corner,heldout_mpeg4_portrait")
-    parser.add_argument("--out", default=str(HERE / "results"))
-    args = parser.parse_args()
-    names = []
-    for name in args.models.split(","):
-        names += [f"untrained:{s}" for s in range(args.untrained_seeds)] if name == "untrained" else [name]
-    sets = make_sets(args.pairs, args.seed, args.size, args.held_out.split(","))
+    args, names, sets = baseline_setup(__doc__.split("\n\n")[0])
     summaries = measure(sets, names)
     rows = table(summaries, names[1:])
     print(f"\n{'pool':11s} {'model':12s}" + "".join(f" {g:>17s}" for g in GROUPS))

@@ -64,7 +64,7 @@ def plot_aligned_curves(clips: list[dict], curves: dict, path: str | Path, windo
         axis.axis("off")
     axes.flat[0].set_ylabel("surprise")
     axes.flat[0].legend(frameon=False, fontsize=8)
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_accuracy_by_concept(results: dict[str, dict], path: str | Path, metric: str = "pairwise_accuracy") -> None:
@@ -81,7 +81,7 @@ def plot_accuracy_by_concept(results: dict[str, dict], path: str | Path, metric:
     axis.set_ylim(0, 1)
     axis.set_ylabel(metric.replace("_", " ").replace("auroc", "AUROC"))
     axis.legend(frameon=False, fontsize=8, ncols=len(models))
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_visibility(summaries: dict[str, dict[str, dict]], path: str | Path) -> None:
@@ -97,7 +97,7 @@ def plot_visibility(summaries: dict[str, dict[str, dict]], path: str | Path) -> 
     axis.set_xticks(np.arange(len(rows)), rows, rotation=35, ha="right")
     axis.set_ylabel("twin distance / a frame of motion")
     axis.legend(frameon=False, fontsize=8, ncols=len(series))
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_development(points: dict[str, list[tuple[int, float]]], path: str | Path, threshold: float) -> None:
@@ -112,7 +112,7 @@ def plot_development(points: dict[str, list[tuple[int, float]]], path: str | Pat
     axis.set_ylabel("pairwise accuracy")
     axis.set_ylim(0, 1.02)
     axis.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_timing(delays: dict[str, dict[str, list[float]]], path: str | Path) -> None:
@@ -133,7 +133,7 @@ def plot_timing(delays: dict[str, dict[str, list[float]]], path: str | Path) -> 
     axis.set_xticks(np.arange(len(concepts)), concepts, rotation=30, ha="right")
     axis.set_ylabel("onset to surprise peak (s)")
     axis.legend(frameon=False, fontsize=8)
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_curve(curves: list, path: str | Path, onsets: dict[str, int] | None = None) -> None:
@@ -148,11 +148,14 @@ def plot_curve(curves: list, path: str | Path, onsets: dict[str, int] | None = N
     axis.set_ylabel("surprise")
     if len(curves) <= 8:
         axis.legend(frameon=False, fontsize=8)
-    _save(figure, path)
+    save_figure(figure, path)
 
 
-def _save(figure, path: str | Path) -> None:
+def save_figure(figure, path: str | Path) -> None:
+    """Lay `figure` out, write it to `path` atomically (its folder made if need be; the format from the suffix) at
+    120 dpi, and close it."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     with atomic_path(path) as temp:
         figure.savefig(temp, dpi=120, format=path.suffix.lstrip(".") or "png")
