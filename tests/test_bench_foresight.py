@@ -22,8 +22,8 @@ spec.loader.exec_module(bench)
 def test_the_expectation_is_the_predictions_made_before_the_twins_differ():
     energies = np.arange(3 * 10, dtype=float).reshape(3, 10)  # row k: the prediction made k + 1 frames before
     energies[1, 5] = np.nan
-    assert bench.expectation_score(energies, 4) == [4.0, 26.0]  # row 0 at frame 4, row 2 at frame 6; row 1 not scored
-    assert bench.expectation_score(energies, 9) == [9.0]  # the farther horizons land past the clip's end
+    assert bench.expectation_scores(energies, 4) == {0: 4.0, 2: 26.0}  # row 0 at frame 4, row 2 at frame 6; row 1 not scored
+    assert bench.expectation_scores(energies, 9) == {0: 9.0}  # the farther horizons land past the clip's end
 
 
 def test_every_pair_gets_an_outcome_and_identical_twins_are_a_miss(tmp_path):
