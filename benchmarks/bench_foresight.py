@@ -75,7 +75,7 @@ def pair_outcomes(folder: Path, model: torch.nn.Module) -> list[dict]:
                 energies = [model.horizon_energies(as_pictures(clip[None]))[0].float().numpy() for clip in (possible, impossible)]
             scores = [expectation_scores(e, diverge) for e in energies]
             shared = sorted(set(scores[0]) & set(scores[1]))  # the same horizons for both twins
-            right = bool(shared) and np.mean([scores[1][k] for k in shared]) > np.mean([scores[0][k] for k in shared])
+            right = bool(shared) and bool(np.mean([scores[1][k] for k in shared]) > np.mean([scores[0][k] for k in shared]))
         rows.append({"pair": pair, "violation": violation[pair], "right": right})
     return rows
 
