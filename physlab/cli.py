@@ -625,6 +625,11 @@ def format_table(summary: dict) -> str:
             f"; of the {split['comparisons']} comparisons, {split['from_start']} differ already in their first frame "
             f"and {split['never']} never differ"
         )
+        if split["from_start"]:
+            footer += (
+                " (those, clips of different scenes in one group as in an IntPhys quadruplet, are compared whole: there"
+                " `diverged` cannot tell a reaction from a calmer clip)"
+            )
     early = summary.get("calm_wins")
     if early and early["pairs"]:
         footer += (

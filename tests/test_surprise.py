@@ -198,6 +198,9 @@ def test_evaluate_a_set(stimulus_set, tiny_model):
     assert split["comparisons"] == 4 and split["never"] == 0
     assert abs(split["median_after_onset_s"]) <= 0.2
     assert "diverged: each pair scored from the first frame" in format_table(summary)
+    assert "compared whole" not in format_table(summary)  # matched twins share an opening
+    whole = summary | {"divergence": split | {"from_start": 2}}  # as a quadruplet of different scenes gives
+    assert "2 differ already in their first frame" in format_table(whole) and "compared whole" in format_table(whole)
 
 
 def test_broken_clips_and_pairs_are_reported_and_the_rest_scored(stimulus_set, tiny_model, tmp_path):
