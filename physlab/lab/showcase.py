@@ -155,10 +155,15 @@ def shared_until(onset: int, diverge_frame: int | None, measured: bool) -> float
 
 def reacted(possible_diverged: float | None, impossible_diverged: float | None) -> bool:
     """Scored where the twins differ, the impossible twin is ahead by SLIGHT_SHARE of the larger of the two (in
-    size) or more; False where the scores are unknown."""
+    size) or more (`relative_lead`); False where the scores are unknown."""
     if possible_diverged is None or impossible_diverged is None or outcome(possible_diverged, impossible_diverged) != "more":
         return False
-    return impossible_diverged - possible_diverged >= SLIGHT_SHARE * max(abs(possible_diverged), abs(impossible_diverged))
+    return relative_lead(possible_diverged, impossible_diverged) >= SLIGHT_SHARE
+
+
+def relative_lead(possible_diverged: float, impossible_diverged: float) -> float:
+    """How far ahead the impossible twin is where the twins differ, as a share of the larger score in size."""
+    return (impossible_diverged - possible_diverged) / max(abs(possible_diverged), abs(impossible_diverged), 1e-12)
 
 
 def outcome(possible: float, impossible: float) -> str:
@@ -279,11 +284,10 @@ def seeds_by_outcome(scores: dict[int, list[float]]) -> dict[str, list[int]]:
 
 
 def lead(score: list) -> float:
-    """How far ahead the impossible twin is where the twins differ, as a share of the larger score (0 where the
-    entry has no such scores)."""
+    """`relative_lead` from a `scan_pairs` entry (0 where the entry has no such scores)."""
     if len(score) < 6 or score[4] is None or score[5] is None:
         return 0.0
-    return (score[5] - score[4]) / max(abs(score[4]), abs(score[5]), 1e-12)
+    return relative_lead(score[4], score[5])
 
 
 def calm(score: list) -> bool:

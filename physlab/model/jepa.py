@@ -32,6 +32,7 @@ from physlab.model.networks import (
     pool_space,
     scoring_predictions,
     training_windows,
+    unscored,
     windows_at,
 )
 
@@ -206,7 +207,7 @@ class JEPA(nn.Module):
         """(B, T): squared error of each frame's predicted colour histogram, horizons combined as the latents'."""
         steps = frames.shape[1]
         if steps <= self.config.first_scored_frame:
-            return torch.full((frames.shape[0], steps), float("nan"))
+            return unscored(frames.shape[0], steps, self.config)
         # In float32 even when scoring runs in bfloat16: a small object's share of the histogram is a few
         # thousandths, below bfloat16's resolution of the floor's share.
         with torch.autocast(frames.device.type, enabled=False):
@@ -229,7 +230,7 @@ class JEPA(nn.Module):
         """(B, T) per-frame prediction energy of the latents, pooled over the grid ((B, horizons, T) uncombined)."""
         batch, steps = frames.shape[:2]
         if steps <= self.config.first_scored_frame:
-            return torch.full((batch, steps) if combine else (batch, self.config.surprise_horizon, steps), float("nan"))
+            return unscored(batch, steps, self.config, combine)
         latents = self.encode(frames)
         targets = self.targets(frames, latents)
         predicted = scoring_predictions(self.predictor, self.seen(frames, latents), self.config.context)

@@ -251,6 +251,12 @@ def scoring_predictions(predictor: nn.Module, latents: torch.Tensor, context: in
     return predicted.reshape(batch, steps - MIN_CONTEXT, *predicted.shape[1:])
 
 
+def unscored(batch: int, steps: int, config: ModelConfig, combine: bool = True) -> torch.Tensor:
+    """The surprise of clips too short for any prediction: NaN, shaped as `horizon_surprise` gives it ((B, T), or
+    (B, surprise_horizon, T) with `combine=False`)."""
+    return torch.full((batch, steps) if combine else (batch, config.surprise_horizon, steps), float("nan"))
+
+
 def horizon_surprise(
     predicted: torch.Tensor,
     steps: int,

@@ -22,6 +22,7 @@ from physlab.model.networks import (
     pool_space,
     scoring_predictions,
     training_windows,
+    unscored,
 )
 
 
@@ -78,7 +79,7 @@ class PixelPredictor(nn.Module):
         """(B, T, 3, H, W) -> (B, T) per-frame pixel prediction energy ((B, horizons, T) uncombined)."""
         batch, steps = frames.shape[:2]
         if steps <= self.config.first_scored_frame:
-            return torch.full((batch, steps) if combine else (batch, self.config.surprise_horizon, steps), float("nan"))
+            return unscored(batch, steps, self.config, combine)
         latents = encode_clips(self.encoder, frames)
         # Decoding is the costly part: decode only the horizons that are scored.
         predicted = scoring_predictions(self.predictor, latents, self.config.context)[:, :, : self.config.surprise_horizon]
