@@ -568,3 +568,45 @@ def test_a_training_term_reaches_the_loss_only_with_its_maps(option, keyword, me
 def test_change_variance_needs_vicreg():
     with pytest.raises(ValueError, match="needs regularizer: vicreg"):
         ModelConfig(regularizer="none", change_variance_weight=1.0)
+
+
+def test_several_hypotheses_start_as_one_and_the_nearest_scores_and_learns(tmp_path):
+    one = build_model(TINY, seed=3)
+    path = tmp_path / "one.safetensors"
+    save_model(path, one)
+    config = TINY.model_copy(update={"hypotheses": 3})
+    several = build_model(config, seed=4)
+    assert load_weights(several, path) == []
+    frames = torch.rand(2, 14, 3, 32, 32)
+    with torch.no_grad():
+        single, nearest = one.eval().surprise(frames), several.eval().surprise(frames)
+    # The copies are jittered, so the nearest of them is at most a little off the one they were copied from.
+    torch.testing.assert_close(nearest, single, rtol=0.1, atol=1e-3, equal_nan=True)
+    # Training moves the nearest hypothesis of each frame (one window here) most, the others a little.
+    head = several.predictor.head[2]
+    before = head.weight.detach().clone()
+    several.train()
+    optimiser = torch.optim.SGD(several.parameters(), lr=0.1)
+    loss, _ = several.loss(frames[:1], torch.tensor([[5]]))
+    loss.backward()
+    optimiser.step()
+    moved = (head.weight.detach() - before).reshape(TINY.horizon, 3, -1).abs().sum(-1)  # (horizon, hypotheses)
+    assert (moved.amax(dim=1) > 5 * moved.amin(dim=1)).all()
+    with pytest.raises(ValueError, match="hypotheses is for the JEPA"):
+        ModelConfig(kind="pixel", hypotheses=2)
+
+
+def test_the_nearest_hypothesis_gives_an_uncertain_event_a_low_energy():
+    from physlab.model.networks import nearest_hypotheses
+
+    # Two ways a frame may go (the ball out, 1, or not yet, 0): one blurred prediction is half wrong for both,
+    # two hypotheses are each right for one; the energy of each outcome is the nearest hypothesis's.
+    outcomes = torch.tensor([1.0, 0.0])[:, None, None, None, None].expand(2, 1, 1, 2, 2)
+    blurred = torch.full((2, 1, 1, 2, 2), 0.5)
+    hypotheses = torch.tensor([1.0, 0.0])[None, None, :, None, None].expand(2, 1, 2, 2, 2)
+    cells = (hypotheses - outcomes).pow(2)
+    energy = nearest_hypotheses(cells, cells.flatten(-2).amax(-1), training=False)
+    assert torch.equal(energy, torch.zeros(2, 1, 2, 2))
+    assert ((blurred - outcomes).pow(2) == 0.25).all()
+    mixed = nearest_hypotheses(cells, cells.flatten(-2).amax(-1), training=True)
+    torch.testing.assert_close(mixed, torch.full((2, 1, 2, 2), 0.05))

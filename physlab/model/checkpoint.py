@@ -122,7 +122,7 @@ def load_weights(model: WorldModel, name_or_path: str | Path) -> list[str]:
     except (SafetensorError, OSError) as err:
         raise PhyslabError(f"{path}: not a readable physlab model ({str(err).splitlines()[0]})") from None
     own = model.state_dict()
-    weights = _folded(weights, own, model.config.input_fold)
+    weights = _tiled_hypotheses(_folded(weights, own, model.config.input_fold), own, model.config)
     foreign = sorted(set(weights) - set(own))
     reshaped = sorted(name for name in set(weights) & set(own) if weights[name].shape != own[name].shape)
     if foreign or reshaped:
@@ -144,6 +144,29 @@ def _folded(weights: dict[str, torch.Tensor], own: dict[str, torch.Tensor], fold
             # pixel_unshuffle puts colour c's block pixels at channels c * fold**2 ... c * fold**2 + fold**2 - 1.
             spread[name] = weight.repeat_interleave(fold**2, dim=1) / fold**2
     return spread
+
+
+def _tiled_hypotheses(
+    weights: dict[str, torch.Tensor], own: dict[str, torch.Tensor], config: ModelConfig
+) -> dict[str, torch.Tensor]:
+    """`weights` with a predictor's output layer of one prediction a frame copied into each of `config.hypotheses`
+    (a model with `hypotheses` starts from one without), the copies' weights jittered by a twentieth of their spread
+    (seeded) so the nearest-hypothesis training can tell them apart. Only when `own` wants K times the outputs."""
+    count, horizon = config.hypotheses, config.horizon
+    tiled = dict(weights)
+    jitter = torch.Generator().manual_seed(0)
+    for name, weight in weights.items():
+        wanted = own.get(name)
+        if count == 1 or not name.startswith("predictor.head.") or wanted is None:
+            continue
+        if wanted.shape[0] != weight.shape[0] * count or wanted.shape[1:] != weight.shape[1:]:
+            continue
+        copies = weight.reshape(horizon, 1, -1, *weight.shape[1:]).expand(-1, count, *([-1] * weight.dim()))
+        copies = copies.reshape(wanted.shape).clone()
+        if weight.dim() > 1:
+            copies += torch.randn(copies.shape, generator=jitter) * 0.05 * weight.std()
+        tiled[name] = copies
+    return tiled
 
 
 def _for_inference(model: WorldModel) -> WorldModel:

@@ -22,6 +22,7 @@ JEPA_ONLY = {
     "input_fold": "the pixel model decodes frames at the encoder's own size",
     "change_variance_weight": "the pixel model has no embeddings to keep motion in",
     "objectness_weight": "the pixel model has no latents to tell bodies from the room in",
+    "hypotheses": "the pixel model decodes one picture of each frame",
 }
 
 
@@ -95,6 +96,13 @@ class ModelConfig(BaseModel):
     # shows a body (from the renderer's masks; physlab/train/objects.py), so figure stays apart from ground on any
     # look. 0: off (and the model has no head).
     objectness_weight: float = Field(0.0, ge=0.0)
+    # A latent variable for what the context cannot settle (a latent-variable energy-based model, LeCun 2022;
+    # multiple-choice learning, Guzman-Rivera et al. 2012, with the relaxed winner-takes-all of Rupprecht et al.
+    # 2017): the predictor makes this many predictions of each frame, training moves the nearest one (the others by
+    # a twentieth), and a frame's energy is the nearest one's. When a hidden ball comes out, or where a struck one
+    # goes, has a prediction of its own instead of a blur of all of them, which is nearer to nothing happening
+    # than to any of them. 1: one prediction, as before.
+    hypotheses: int = Field(1, ge=1, le=16)
     spatial_pool: Literal["max", "mean"] = "max"
     # Training only: the fraction of context windows in which a block of cells around a moving thing is
     # hidden for the last frames, so the predictor has to carry an object (what it looks like, too)

@@ -29,6 +29,7 @@ from physlab.model.networks import (
     horizon_targets,
     latent_std,
     masked_mean,
+    nearest_hypotheses,
     pool_space,
     scoring_predictions,
     training_windows,
@@ -42,7 +43,7 @@ class JEPA(nn.Module):
         super().__init__()
         self.config = config
         self.encoder = FrameEncoder(config)
-        self.predictor = TemporalPredictor(config, config.predicted_dim + int(config.predict_variance))
+        self.predictor = TemporalPredictor(config, (config.predicted_dim + int(config.predict_variance)) * config.hypotheses)
         self.target_encoder = copy.deepcopy(self.encoder) if config.target == "ema" else None
         if self.target_encoder is not None:
             self.target_encoder.requires_grad_(False)
@@ -114,7 +115,7 @@ class JEPA(nn.Module):
                 targets = self.targets(target_frames)
         windows, valid = training_windows(self.seen(frames, latents), self.config, chosen, generator)
         wanted, inside = horizon_targets(targets, chosen, self.config.horizon)
-        energy = self._energy(self.predictor(windows, valid), wanted, self.config.nll_beta)
+        energy = self._nearest_energy(self.predictor(windows, valid), wanted, self.config.nll_beta, training=True)
         if cell_weights is not None:
             energy = energy * horizon_targets(cell_weights, chosen, self.config.horizon)[0]
         prediction = masked_mean(energy, inside)
@@ -237,7 +238,7 @@ class JEPA(nn.Module):
 
         def energy(predictions: torch.Tensor, first: int) -> torch.Tensor:
             count = predictions.shape[1]
-            cells = self._energy(
+            cells = self._nearest_energy(
                 predictions.flatten(0, 1)[:, None],
                 targets[:, first : first + count].flatten(0, 1)[:, None],
                 nll=self.config.surprise_energy == "nll",
@@ -245,6 +246,23 @@ class JEPA(nn.Module):
             return pool_space(cells.reshape(batch, count, *latents.shape[3:]), self.config.spatial_pool)
 
         return horizon_surprise(predicted, steps, self.config, energy, combine)
+
+    def _nearest_energy(
+        self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0, nll: bool = True, training: bool = False
+    ) -> torch.Tensor:
+        """(N, h, K * P, g, g) predictions of (N, h, D, g, g) targets -> (N, h, g, g): the per-cell energy (`_energy`)
+        of the nearest of the K = `hypotheses` predictions of each frame, nearest by the energy pooled over the grid
+        as scoring pools it (the squared error in training); in training, the relaxed winner-takes-all mix
+        (networks.nearest_hypotheses)."""
+        count = self.config.hypotheses
+        if count == 1:
+            return self._energy(predicted, targets, beta, nll)
+        entries, horizon, _, height, width = predicted.shape
+        split = predicted.reshape(entries, horizon * count, -1, height, width)
+        repeated = targets.repeat_interleave(count, dim=1)
+        cells = self._energy(split, repeated, beta, nll).reshape(entries, horizon, count, height, width)
+        judged = self._energy(split, repeated, nll=False).reshape(cells.shape) if training else cells
+        return nearest_hypotheses(cells, pool_space(judged, self.config.spatial_pool), training)
 
     def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0, nll: bool = True) -> torch.Tensor:
         """Per-cell prediction energy (..., g, g): squared error, or Gaussian NLL with the predicted variance.

@@ -232,6 +232,24 @@ def horizon_targets(targets: torch.Tensor, chosen: torch.Tensor, horizon: int) -
     return targets[rows, index.clamp(max=steps - 1)].flatten(0, 1), (index < steps).flatten(0, 1).to(targets.device)
 
 
+# The share of the training signal the hypotheses that are not the nearest get together (Rupprecht et al. 2017's
+# epsilon): enough that none is left where no target ever comes, too little to pull them back to the mean.
+RELAXATION = 0.05
+
+
+def nearest_hypotheses(cells: torch.Tensor, scores: torch.Tensor, training: bool) -> torch.Tensor:
+    """Per-cell energies of K hypotheses (N, h, K, g, g) -> (N, h, g, g): the energies of the hypothesis with the
+    lowest score (N, h, K) at each entry. For training, the relaxed winner-takes-all mix (Rupprecht et al. 2017):
+    the nearest weighs 1 - RELAXATION and the others share RELAXATION; scores carry no gradient."""
+    count = cells.shape[2]
+    nearest = scores.detach().argmin(dim=2, keepdim=True)  # (N, h, 1)
+    if count == 1 or not training:
+        return cells.gather(2, nearest[..., None, None].expand(-1, -1, -1, *cells.shape[-2:]))[:, :, 0]
+    weights = torch.full_like(scores, RELAXATION / (count - 1), dtype=cells.dtype)
+    weights.scatter_(2, nearest, 1.0 - RELAXATION)
+    return (cells * weights[..., None, None]).sum(dim=2)
+
+
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of (N, h, ...) values over the (N, h) entries the mask keeps."""
     per_entry = values.flatten(2).mean(-1)
