@@ -577,7 +577,7 @@ def test_several_hypotheses_start_as_one_and_the_nearest_scores_and_learns(tmp_p
     config = TINY.model_copy(update={"hypotheses": 3})
     several = build_model(config, seed=4)
     assert load_weights(several, path) == []
-    frames = torch.rand(2, 14, 3, 32, 32)
+    frames = torch.rand(2, 14, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         single, nearest = one.eval().surprise(frames), several.eval().surprise(frames)
     # The copies are jittered, so the nearest of them is at most a little off the one they were copied from.
