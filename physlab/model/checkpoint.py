@@ -153,11 +153,13 @@ def _tiled_hypotheses(
     (a model with `hypotheses` starts from one without), the copies' weights jittered by a twentieth of their spread
     (seeded) so the nearest-hypothesis training can tell them apart. Only when `own` wants K times the outputs."""
     count, horizon = config.hypotheses, config.horizon
+    if count == 1:
+        return weights
     tiled = dict(weights)
     jitter = torch.Generator().manual_seed(0)
     for name, weight in weights.items():
         wanted = own.get(name)
-        if count == 1 or not name.startswith("predictor.head.") or wanted is None:
+        if not name.startswith("predictor.head.") or wanted is None:
             continue
         if wanted.shape[0] != weight.shape[0] * count or wanted.shape[1:] != weight.shape[1:]:
             continue

@@ -261,7 +261,9 @@ class JEPA(nn.Module):
         split = predicted.reshape(entries, horizon * count, -1, height, width)
         repeated = targets.repeat_interleave(count, dim=1)
         cells = self._energy(split, repeated, beta, nll).reshape(entries, horizon, count, height, width)
-        judged = self._energy(split, repeated, nll=False).reshape(cells.shape) if training else cells
+        # Training's cells are the NLL where the model predicts a variance; the nearest is chosen by the squared error.
+        by_error = training and self.config.predict_variance
+        judged = self._energy(split, repeated, nll=False).reshape(cells.shape) if by_error else cells
         return nearest_hypotheses(cells, pool_space(judged, self.config.spatial_pool), training)
 
     def _energy(self, predicted: torch.Tensor, targets: torch.Tensor, beta: float = 0.0, nll: bool = True) -> torch.Tensor:
